@@ -1,0 +1,12 @@
+"""Talking-avatar presentation generator."""
+__version__ = "0.1.0"
+
+
+def render(*args, **kwargs):
+    """Render a script to an MP4. See avatar.api.render."""
+    from avatar.api import render as _render
+
+    return _render(*args, **kwargs)
+
+
+__all__ = ["__version__", "render"]

@@ -1,0 +1,269 @@
+"""`render()`: the whole pipeline for Python callers (the CLI and batch jobs call this too).
+
+script -> Presentation -> per slide: speech (Utterance) -> features -> motion -> presenter frames
+-> composed onto the slide -> MP4 (+ SRT, VTT, JSON manifest). Speech for all slides comes first
+(it is fast, and chapters and captions must be known before the MP4 header is written); frames
+then stream slide by slide into the encoder.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+import avatar
+from avatar.captions import Cue, cues_from_words, write_srt, write_vtt
+from avatar.compose import compose
+from avatar.encode import Chapter, Mp4Writer
+from avatar.errors import AvatarError
+from avatar.face.rig import build_rig
+from avatar.motion import build_motion
+from avatar.render.renderer import PresenterRenderer
+from avatar.script import Presentation, Slide, load_script
+from avatar.slides import load_theme, render_slide
+from speech.errors import SpeechError
+from speech.features import frame_features
+from speech.types import Utterance
+
+log = logging.getLogger(__name__)
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+DEFAULT_PORTRAIT = ASSETS / "portraits" / "grace_hopper.jpg"
+LEAD_IN = 0.3  # s of silence on each slide before the presenter speaks
+TAIL = 0.6  # s after the narration before the next slide
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class RenderResult:
+    output: Path
+    captions: list[Path]
+    manifest: Path
+    duration: float
+    wall_time: float
+    provider: str
+    slides: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def speed(self) -> float:
+        """Video seconds rendered per wall-clock second."""
+        return self.duration / self.wall_time if self.wall_time else float("inf")
+
+
+@dataclass
+class _SlidePlan:
+    slide: Slide
+    utterance: Utterance
+    start: float  # s in the video
+    n_frames: int
+    cues: list[Cue]
+
+
+def _language_voice(presentation: Presentation, voice: str | None) -> tuple[str, str | None]:
+    """(engine, voice id) from 'engine:voice', a bare voice id, or the script's language."""
+    chosen = voice or presentation.meta.voice
+    if chosen and ":" in chosen:
+        engine, _, name = chosen.partition(":")
+        return engine, name or None
+    if chosen:
+        return "espeak", chosen
+    language = presentation.meta.language.lower()
+    return "espeak", "en-us" if language in {"en", "en-us"} else language
+
+
+def _load_recording(path: Path) -> Utterance:
+    import soundfile
+
+    if not path.is_file():
+        raise AvatarError(path, "audio file not found")
+    try:
+        samples, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+    except Exception as exc:  # soundfile raises its own error types
+        raise AvatarError(path, f"not an audio file soundfile can read ({exc.__class__.__name__})") from None
+    return Utterance(samples=samples.mean(axis=1), sample_rate=int(rate))
+
+
+def _speak(slide: Slide, engine: str, voice: str | None, warn: Callable[[str], None]) -> Utterance:
+    from speech.tts import synthesize
+
+    if slide.audio is not None:
+        utterance = _load_recording(slide.audio)
+        utterance.text = slide.narration
+        warn(f"{slide.audio}: recorded narration is not force-aligned yet; the mouth follows its loudness")
+        return utterance
+    try:
+        return synthesize(slide.narration, voice=voice, engine=engine)
+    except SpeechError as exc:
+        raise AvatarError(f"voice {voice!r}" if voice else "voice", str(exc)) from None
+
+
+def _plan(presentation: Presentation, fps: int, engine: str, voice: str | None,
+          warn: Callable[[str], None], progress: Progress) -> list[_SlidePlan]:
+    plans, start = [], 0.0
+    for i, slide in enumerate(presentation.slides):
+        utterance = _speak(slide, engine, voice, warn)
+        n_frames = math.ceil((LEAD_IN + utterance.duration + TAIL) * fps)
+        if utterance.words:
+            cues = cues_from_words(slide.narration, utterance.words, offset=start + LEAD_IN)
+        elif slide.narration.strip():
+            cues = [Cue(start + LEAD_IN, start + LEAD_IN + utterance.duration, slide.narration.strip())]
+        else:
+            cues = []
+        plans.append(_SlidePlan(slide, utterance, start, n_frames, cues))
+        start += n_frames / fps
+        progress("speech", i + 1, len(presentation.slides))
+    return plans
+
+
+def _padded(utterance: Utterance, n_samples_before: int) -> Utterance:
+    """The utterance shifted right by some silence, with its timings shifted along."""
+    from dataclasses import replace
+
+    from speech.types import Phone, Word
+
+    shift = n_samples_before / utterance.sample_rate
+    return Utterance(
+        samples=np.concatenate([np.zeros(n_samples_before, np.float32), utterance.samples.astype(np.float32)]),
+        sample_rate=utterance.sample_rate,
+        phones=[Phone(p.symbol, p.start + shift, p.end + shift, p.stress) for p in utterance.phones],
+        words=[replace(w, start=w.start + shift, end=w.end + shift) for w in utterance.words],
+        text=utterance.text,
+    )
+
+
+def _check_output(output: Path) -> None:
+    folder = output.parent if str(output.parent) else Path(".")
+    if not folder.is_dir():
+        raise AvatarError(output, f"folder {folder} does not exist")
+    if output.suffix.lower() != ".mp4":
+        raise AvatarError(output, "output must be an .mp4 file")
+
+
+def render(
+    script: str | os.PathLike,
+    output: str | os.PathLike | None = None,
+    *,
+    portrait: str | os.PathLike | None = None,
+    voice: str | None = None,
+    template: str | None = None,
+    variables: dict[str, Any] | None = None,
+    fps: int | None = None,
+    size: tuple[int, int] | str | None = None,
+    seed: int | None = None,
+    captions: bool | None = None,
+    progress: Progress | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> RenderResult:
+    """Render a script file to an MP4 with SRT/VTT captions and a JSON manifest beside it.
+
+    Arguments left as None come from the script's front matter (then the defaults). Raises
+    AvatarError (one line naming the file and the problem) on bad input; writes nothing then.
+    """
+    t_start = time.perf_counter()
+    progress = progress or (lambda stage, done, total: None)
+    warn = warn or log.warning
+    timings: dict[str, float] = {}
+    script = Path(script)
+    presentation = load_script(script, variables)
+    meta = presentation.meta
+    overrides = {k: v for k, v in {"portrait": portrait, "template": template, "fps": fps, "size": size,
+                                   "seed": seed, "captions": captions}.items() if v is not None}
+    if overrides:
+        try:
+            meta = type(meta).model_validate({**meta.model_dump(), **overrides})
+        except Exception as exc:
+            errors = getattr(exc, "errors", None)
+            message = errors()[0]["msg"].removeprefix("Value error, ") if errors else str(exc)
+            raise AvatarError("options", message) from None
+    output = Path(output) if output is not None else Path.cwd() / (script.stem + ".mp4")
+    _check_output(output)
+    theme = load_theme(meta.template)
+    width, height = meta.size
+    box = theme.presenter_box((width, height))
+    for slide in presentation.slides:
+        if slide.image is not None and not Path(slide.image).is_file():
+            raise AvatarError(slide.image, "image not found")
+    timings["script"] = time.perf_counter() - t_start
+
+    t = time.perf_counter()
+    rig = build_rig(Path(meta.portrait) if meta.portrait else DEFAULT_PORTRAIT, size=box[2], warn=warn)
+    renderer = PresenterRenderer(rig)
+    timings["rig"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    engine, voice_id = _language_voice(presentation, voice)
+    plans = _plan(presentation, meta.fps, engine, voice_id, warn, progress)
+    timings["speech"] = time.perf_counter() - t
+    total_frames = sum(p.n_frames for p in plans)
+    duration = total_frames / meta.fps
+    cues = [cue for p in plans for cue in p.cues]
+    chapters = [Chapter(p.slide.title or f"Slide {i + 1}", p.start, p.start + p.n_frames / meta.fps)
+                for i, p in enumerate(plans)]
+    metadata = {"title": meta.title, "comment": f"talking-avatar {avatar.__version__}; voice {engine}:{voice_id}"}
+
+    stage = {"slides": 0.0, "motion": 0.0, "render+encode": 0.0}
+    done = 0
+    language = {"en": "eng", "de": "deu", "fr": "fra", "es": "spa", "it": "ita", "pt": "por", "nl": "nld"}.get(
+        meta.language.split("-")[0].lower(), "und")
+    with Mp4Writer(output, width=width, height=height, fps=meta.fps, cues=cues if meta.captions else (),
+                   chapters=chapters, metadata=metadata, language=language) as writer:
+        for i, plan in enumerate(plans):
+            t = time.perf_counter()
+            slide_rgb = render_slide(plan.slide, theme=theme, size=(width, height), index=i + 1,
+                                     count=len(plans), deck_title=meta.title, base_dir=script.parent)
+            stage["slides"] += time.perf_counter() - t
+            t = time.perf_counter()
+            utterance = _padded(plan.utterance, round(LEAD_IN * plan.utterance.sample_rate))
+            features = frame_features(utterance, meta.fps)
+            track = build_motion(utterance, features, meta.fps, plan.n_frames, seed=meta.seed,
+                                 clock_offset=plan.start, slide_index=i)
+            stage["motion"] += time.perf_counter() - t
+            t = time.perf_counter()
+            writer.write_audio(utterance.samples, utterance.sample_rate, at=plan.start)
+            for frame in compose(slide_rgb, renderer.frames(track), box):
+                writer.write_frame(frame)
+                done += 1
+                if done % 10 == 0 or done == total_frames:
+                    progress("render", done, total_frames)
+            stage["render+encode"] += time.perf_counter() - t
+    timings.update(stage)
+
+    caption_files = [write_srt(cues, output.with_suffix(".srt")), write_vtt(cues, output.with_suffix(".vtt"))]
+    wall = time.perf_counter() - t_start
+    timings = {k: round(v, 3) for k, v in timings.items()}
+    manifest = {
+        "version": avatar.__version__,
+        "script": str(script),
+        "output": str(output),
+        "duration": round(duration, 3),
+        "fps": meta.fps,
+        "size": [width, height],
+        "voice": f"{engine}:{voice_id}",
+        "language": meta.language,
+        "portrait": str(meta.portrait or DEFAULT_PORTRAIT),
+        "portrait_sha256": rig.photo_hash,
+        "provider": renderer.provider,
+        "presenter_box": list(box),
+        "seed": meta.seed,
+        "slides": [{"index": i + 1, "title": p.slide.title, "start": round(p.start, 3),
+                    "end": round(p.start + p.n_frames / meta.fps, 3), "narration": p.slide.narration}
+                   for i, p in enumerate(plans)],
+        "captions": [str(p) for p in caption_files],
+        "wall_time": round(wall, 3),
+        "speed": round(duration / wall, 3),
+        "timings": timings,
+    }
+    manifest_path = output.with_suffix(".json")
+    tmp = manifest_path.with_name(f".{manifest_path.name}.partial")
+    tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, manifest_path)
+    return RenderResult(output=output, captions=caption_files, manifest=manifest_path, duration=duration,
+                        wall_time=wall, provider=renderer.provider, slides=len(plans), timings=timings)

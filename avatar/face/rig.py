@@ -1,0 +1,261 @@
+"""The Rig: everything the renderer needs from one portrait, built once and cached by photo hash.
+
+Portrait -> largest face (detector) -> 468-point mesh -> square crop around head and shoulders ->
+the rest-pose sampling map (lips closed) and one map change per motion parameter (see
+avatar.face.deform for how each moves the face), plus the inner-lip contour and its changes, from
+which the renderer paints the mouth interior into each frame (avatar.face.mouth).
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import cv2
+import numpy as np
+from scipy.spatial import Delaunay
+
+from avatar.errors import AvatarError
+from avatar.face import deform
+from avatar.face import landmarks as lm
+from avatar.face.detect import detect_faces
+from avatar.face.mesh import mesh_with_presence
+from avatar.face.mouth import sample_colours
+from avatar.motion.track import PARAMETERS
+
+log = logging.getLogger(__name__)
+
+RIG_VERSION = 4
+MIN_FACE_PX = 96
+PAD = 2  # source pre-padding in pixels, matching the warp graph
+# jaw_open values with their own map. Blending two maps of different openings moves the lip edge
+# only approximately; blending between nearby keys keeps the lips their own thickness.
+JAW_KEYS = (0.1, 0.25, 0.45, 0.7, 1.0)
+FULL_GAP = 0.6  # inner-lip gap at jaw_open=1, in mouth half-widths (30% of the mouth width)
+SEAM_GAP = 0.02  # px between closed lips: the triangles across it are slivers that never claim a pixel
+HEAD_STEP = {"yaw": 3.0, "pitch": 3.0, "roll": 3.0, "tx": 0.02, "ty": 0.02}
+BASIS_NAMES = tuple(f"jaw_{k}" for k in range(len(JAW_KEYS))) + PARAMETERS[1:]
+# parameters whose map change is taken around an open jaw, where they are used
+REFERENCE_JAW = {"lip_round": 0.2, "lower_lip_tuck": 0.25, "teeth_show": 0.4}
+
+
+@dataclass
+class Rig:
+    size: int
+    source: np.ndarray  # (1, 3, size+4, size+4) float32 RGB, pre-padded
+    base: np.ndarray  # (size, size, 2) float32 normalised sampling map at rest
+    basis: np.ndarray  # (K, size, size, 2) float32 change of the map per unit of each basis parameter
+    mesh: np.ndarray  # (468, 3) rest-pose mesh in crop pixels
+    crop: tuple[float, float, float]  # x0, y0, side of the crop in photo pixels
+    photo_hash: str
+    lips_rest: np.ndarray  # (22, 2) inner-lip contour at rest: upper (11, corner to corner), then lower (11)
+    lips_basis: np.ndarray  # (K, 22, 2) its change per unit of each basis parameter
+    lip_colour: np.ndarray  # (3,) RGB, tints the mouth interior
+    skin_colour: np.ndarray  # (3,)
+
+    @property
+    def basis_names(self) -> tuple[str, ...]:
+        return BASIS_NAMES
+
+
+ARRAY_FIELDS = ("source", "base", "basis", "mesh", "lips_rest", "lips_basis", "lip_colour", "skin_colour")
+
+
+def photo_hash(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+
+
+def load_portrait(path: Path) -> np.ndarray:
+    path = Path(path)
+    if not path.is_file():
+        raise AvatarError(path, "portrait not found")
+    data = np.frombuffer(path.read_bytes(), np.uint8)
+    image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    if image is None:
+        raise AvatarError(path, "not an image OpenCV can read (use JPEG or PNG)")
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def find_face(image: np.ndarray, path: Path, warn: Callable[[str], None]) -> np.ndarray:
+    """The largest face's mesh (468, 3) in photo pixels, or an AvatarError saying why there is none."""
+    meshes = [m for m in (mesh_with_presence(image, box) for box in detect_faces(image)[:4]) if m.presence >= 0.5]
+    if not meshes:
+        raise AvatarError(path, "no face found in the portrait (use a front-facing photo of one person)")
+    if len(meshes) > 1:
+        warn(f"{path}: {len(meshes)} faces found; using the largest")
+    mesh = meshes[0]  # detections come largest first
+    points = mesh.points
+    oval = points[list(lm.FACE_OVAL), :2]
+    width = float(np.ptp(oval[:, 0]))
+    if width < MIN_FACE_PX:
+        raise AvatarError(path, f"the face is too small ({width:.0f} px wide; at least {MIN_FACE_PX} px needed)")
+    nose = points[lm.NOSE_TIP, 0]
+    right, left = points[lm.RIGHT_CHEEK, 0], points[lm.LEFT_CHEEK, 0]
+    balance = min(nose - right, left - nose) / max(nose - right, left - nose, 1e-6)
+    if balance < 0.3:
+        raise AvatarError(path, "the face is turned too far to the side (profile view); use a front-facing photo")
+    return points
+
+
+def crop_square(points: np.ndarray, shape: tuple[int, ...]) -> tuple[float, float, float]:
+    """A head-and-shoulders square: 2.4 face widths, face in the upper middle, kept inside the photo if it fits."""
+    oval = points[list(lm.FACE_OVAL), :2]
+    face_w = float(np.ptp(oval[:, 0]))
+    cx = float(oval[:, 0].mean())
+    cy = float(oval[:, 1].mean())
+    side = 2.4 * face_w
+    h, w = shape[:2]
+    side = min(side, max(min(h, w), 1.6 * face_w))
+    x0 = cx - side / 2
+    y0 = cy - 0.42 * side
+    x0 = min(max(x0, 0.0), w - side) if side <= w else (w - side) / 2
+    y0 = min(max(y0, 0.0), h - side) if side <= h else (h - side) / 2
+    return x0, y0, side
+
+
+def sampling_map(out_points: np.ndarray, src_points: np.ndarray, size: int) -> np.ndarray:
+    """(size, size, 2) source pixel positions for every output pixel: piecewise-linear over a triangulation.
+
+    Triangles are rasterised into an index image (fast), then each pixel's barycentric coordinates
+    in its triangle carry the source positions over.
+    """
+    tri = Delaunay(out_points)
+    owner = np.full((size, size), -1.0, np.float32)
+    corners = np.round(out_points * 16).astype(np.int32)
+    a, b, c = (out_points[tri.simplices[:, i]] for i in range(3))
+    area = np.abs((b - a)[:, 0] * (c - a)[:, 1] - (b - a)[:, 1] * (c - a)[:, 0])
+    # slivers first: where a sliver (the closed lip seam) and a proper triangle share pixels, the
+    # proper triangle wins, so a closed mouth never samples the folded-away interior band
+    for i in np.argsort(area):
+        cv2.fillConvexPoly(owner, corners[tri.simplices[i]], float(i), lineType=cv2.LINE_8, shift=4)
+    ys, xs = np.mgrid[0:size, 0:size]
+    query = np.stack([xs.ravel(), ys.ravel()], 1).astype(np.float64)
+    simplex = owner.ravel().astype(np.int64)
+    missing = simplex < 0
+    if missing.any():
+        simplex[missing] = tri.find_simplex(np.clip(query[missing], 0.01, size - 1.01))
+    # barycentric coordinates (Delaunay.transform is very slow in scipy; this is the same thing)
+    edges = np.stack([b - a, c - a], axis=2)  # (T, 2, 2): columns are the edge vectors
+    det = edges[:, 0, 0] * edges[:, 1, 1] - edges[:, 0, 1] * edges[:, 1, 0]
+    det = np.where(np.abs(det) < 1e-12, 1e-12, det)
+    inverse = np.stack([np.stack([edges[:, 1, 1], -edges[:, 0, 1]], 1),
+                        np.stack([-edges[:, 1, 0], edges[:, 0, 0]], 1)], 1) / det[:, None, None]
+    weights = np.einsum("nij,nj->ni", inverse[simplex], query - a[simplex])  # weights of b and c
+    src = src_points[tri.simplices[simplex]]
+    mapped = src[:, 0] + weights[:, :1] * (src[:, 1] - src[:, 0]) + weights[:, 1:] * (src[:, 2] - src[:, 0])
+    return mapped.reshape(size, size, 2)
+
+
+def _unfold_lips(points: np.ndarray, close: bool = False) -> np.ndarray:
+    """Keep each inner-lower-lip point a hair below its upper partner (crossed lips fold the map);
+    with `close`, put it exactly there (the closed mouth at rest)."""
+    points = points.copy()
+    upper = list(lm.LIPS_INNER_UPPER[1:-1])
+    lower = list(lm.LIPS_INNER_LOWER[1:-1])
+    floor = points[upper, 1] + SEAM_GAP
+    points[lower, 1] = floor if close else np.maximum(points[lower, 1], floor)
+    return points
+
+
+def _normalise(pixel_map: np.ndarray, size: int) -> np.ndarray:
+    return ((2 * (pixel_map + PAD) + 1) / (size + 2 * PAD) - 1).astype(np.float32)
+
+
+def _displacement(g: deform.FaceGeometry, state: dict[str, float], jaw_full_px: float) -> np.ndarray:
+    d = np.zeros_like(g.points)
+    for name, value in state.items():
+        if value == 0:
+            continue
+        if name == "jaw_open":
+            d += deform.jaw(g, value * jaw_full_px)
+        else:
+            d += getattr(deform, name)(g, value)
+    return d
+
+
+def build_rig_from_image(image: np.ndarray, path: Path, size: int, warn: Callable[[str], None]) -> Rig:
+    points = find_face(image, path, warn)
+    x0, y0, side = crop_square(points, image.shape)
+    scale = size / side
+    affine = np.array([[scale, 0, -x0 * scale], [0, scale, -y0 * scale]])
+    crop = cv2.warpAffine(image, affine, (size, size), flags=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC,
+                          borderMode=cv2.BORDER_REPLICATE)
+    mesh = points.astype(np.float64).copy()
+    mesh[:, :2] = (mesh[:, :2] - [x0, y0]) * scale
+    mesh[:, 2] *= scale
+    g = deform.build_geometry(mesh, size)
+    per_px = deform.lip_gap_per_px(g)
+    jaw_full_px = FULL_GAP * g.mouth_half_width / per_px
+
+    # at rest the lips close: a portrait with parted lips has its jaw raised by the gap
+    gap0 = float(mesh[lm.LOWER_LIP_CENTER_INNER, 1] - mesh[lm.UPPER_LIP_CENTER_INNER, 1]) - SEAM_GAP
+    rest = g.points + (deform.jaw(g, -gap0 / per_px) if gap0 > 0 else 0.0)
+    rest = _unfold_lips(rest, close=True)
+    inner = list(lm.LIPS_INNER_UPPER) + list(lm.LIPS_INNER_LOWER)
+
+    def pose(state: dict[str, float]) -> np.ndarray:
+        return _unfold_lips(rest + _displacement(g, state, jaw_full_px))
+
+    def difference(state: dict[str, float], reference: dict[str, float], scale_by: float = 1.0):
+        a, b = pose(state), pose(reference)
+        return ((sampling_map(a, g.points, size) - sampling_map(b, g.points, size)) / scale_by,
+                (a[inner] - b[inner]) / scale_by)
+
+    rest_map = sampling_map(rest, g.points, size)
+    changes = [difference({"jaw_open": key}, {}) for key in JAW_KEYS]
+    for name in PARAMETERS[1:]:
+        if name in HEAD_STEP:
+            step = HEAD_STEP[name]
+            changes.append(difference({name: step}, {name: -step}, 2 * step))
+        else:
+            ref = {"jaw_open": REFERENCE_JAW[name]} if name in REFERENCE_JAW else {}
+            changes.append(difference({**ref, name: 1.0}, ref))
+    lip_polygon = np.concatenate([mesh[list(lm.LIPS_OUTER_UPPER), :2], mesh[list(lm.LIPS_OUTER_LOWER), :2][::-1]])
+    lip_colour, skin_colour = sample_colours(crop, lip_polygon, mesh[[50, 280, 205, 425], :2])
+    padded = cv2.copyMakeBorder(crop, PAD, PAD, PAD, PAD, cv2.BORDER_REPLICATE)
+    pixel_scale = 2.0 / (size + 2 * PAD)
+    return Rig(
+        size=size,
+        source=np.ascontiguousarray(padded.transpose(2, 0, 1)[None].astype(np.float32)),
+        base=_normalise(rest_map, size),
+        basis=(np.stack([c[0] for c in changes]) * pixel_scale).astype(np.float32),
+        mesh=np.concatenate([rest[:468], mesh[:, 2:3]], 1).astype(np.float32),
+        crop=(x0, y0, side),
+        photo_hash="",
+        lips_rest=rest[inner].astype(np.float32),
+        lips_basis=np.stack([c[1] for c in changes]).astype(np.float32),
+        lip_colour=lip_colour.astype(np.float32),
+        skin_colour=skin_colour.astype(np.float32),
+    )
+
+
+def cache_dir() -> Path:
+    from platformdirs import user_cache_dir
+
+    return Path(os.environ.get("AVATAR_CACHE_DIR") or user_cache_dir("talking-avatar")) / "rigs"
+
+
+def build_rig(path: Path, size: int = 512, warn: Callable[[str], None] = log.warning, use_cache: bool = True) -> Rig:
+    """The rig for a portrait at a render size, from the cache when this photo was rigged before."""
+    path = Path(path)
+    image = load_portrait(path)
+    digest = photo_hash(path)
+    cached = cache_dir() / f"{digest}-{size}-v{RIG_VERSION}.npz"
+    if use_cache and cached.is_file():
+        try:
+            with np.load(cached) as data:
+                fields = {name: data[name] for name in ARRAY_FIELDS}
+                return Rig(size=size, crop=tuple(data["crop"]), photo_hash=digest, **fields)
+        except Exception:  # a damaged cache entry is rebuilt
+            log.info("rebuilding damaged rig cache %s", cached)
+    rig = build_rig_from_image(image, path, size, warn)
+    rig.photo_hash = digest
+    if use_cache:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp.npz")
+        np.savez_compressed(tmp, crop=np.array(rig.crop), **{name: getattr(rig, name) for name in ARRAY_FIELDS})
+        os.replace(tmp, cached)
+    return rig

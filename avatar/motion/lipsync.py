@@ -1,0 +1,125 @@
+"""Phones -> per-frame mouth parameters: dominance blending, closures, loudness, pop-open dynamics.
+
+Rules a viewer checks, in the order they are applied:
+1. Each phone (split into table segments, speech.phonemes) pulls the mouth towards its viseme's
+   target with a dominance that falls off exponentially outside the phone, faster after it
+   (carry-over) than before it (anticipation): Cohen-Massaro coarticulation. Gaps between phones
+   are a 'rest' segment, so the mouth closes in pauses and before the first word.
+2. Loudness (speech.features) scales the jaw: quiet speech opens less.
+3. The jaw pops open quickly and closes more slowly (asymmetric one-pole smoothing).
+4. Hard constraints, applied last so nothing smooths them away: lips fully closed on p/b/m from
+   40-120 ms before the release, lower lip tucked on f/v, mouth shut 150 ms into a pause.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from speech.phonemes import VISEMES, Viseme, segments, viseme_of
+from speech.types import FrameFeatures, Utterance
+from avatar.motion.track import MOUTH
+
+PAUSE_MIN = 0.06  # s: a gap between phones shorter than this is not a pause
+ANTICIPATION = 0.07  # s: dominance decay before a segment
+CARRY_OVER = 0.05  # s: dominance decay after a segment
+CLOSURE_LEAD = (0.04, 0.12)  # s: bilabial closure starts this long before the release
+SILENT_AFTER = 0.15  # s into a pause, the mouth is fully shut
+OPEN_TAU, CLOSE_TAU = 0.02, 0.06  # s: jaw attack and release time constants
+
+
+@dataclass(frozen=True)
+class Segment:
+    start: float
+    end: float
+    viseme: Viseme
+    stress: int = 0
+
+
+def phone_segments(utterance: Utterance) -> list[Segment]:
+    """Phones split into viseme segments, with rest segments in the pauses and at both ends."""
+    result: list[Segment] = []
+    rest = VISEMES["rest"]
+    cursor = 0.0
+    for phone in utterance.phones:
+        if phone.start - cursor >= PAUSE_MIN or (not result and phone.start > 0):
+            result.append(Segment(cursor, phone.start, rest))
+        parts = segments(phone.symbol)
+        if parts:
+            share = (phone.end - phone.start) / len(parts)
+            for k, part in enumerate(parts):
+                result.append(Segment(phone.start + k * share, phone.start + (k + 1) * share,
+                                      viseme_of(part), phone.stress))
+        cursor = max(cursor, phone.end)
+    result.append(Segment(cursor, max(cursor, utterance.duration) + 1.0, rest))
+    return result
+
+
+def frame_times(n_frames: int, fps: float) -> np.ndarray:
+    return (np.arange(n_frames) + 0.5) / fps
+
+
+def blend_targets(segs: list[Segment], times: np.ndarray) -> np.ndarray:
+    """(T, len(MOUTH)) dominance-weighted average of the segments' targets."""
+    if not segs:
+        return np.zeros((len(times), len(MOUTH)), np.float32)
+    starts = np.array([s.start for s in segs])[:, None]
+    ends = np.array([s.end for s in segs])[:, None]
+    alpha = np.array([s.viseme.dominance for s in segs])[:, None]
+    targets = np.array([[getattr(s.viseme, name) for name in MOUTH] for s in segs])
+    t = times[None, :]
+    before = np.clip(starts - t, 0, None)
+    after = np.clip(t - ends, 0, None)
+    dominance = alpha * np.exp(-before / ANTICIPATION - after / CARRY_OVER) + 1e-9
+    return ((dominance.T @ targets) / dominance.sum(0)[:, None]).astype(np.float32)
+
+
+def _smooth_jaw(jaw: np.ndarray, fps: float) -> np.ndarray:
+    k_open, k_close = 1 - np.exp(-1 / (fps * OPEN_TAU)), 1 - np.exp(-1 / (fps * CLOSE_TAU))
+    out = np.empty_like(jaw)
+    level = 0.0
+    for i, target in enumerate(jaw):
+        level += (k_open if target > level else k_close) * (target - level)
+        out[i] = level
+    return out
+
+
+def _frames_in(start: float, end: float, fps: float, n_frames: int) -> np.ndarray:
+    """Frames whose centre lies in [start, end]; at least the nearest one, so short phones still show."""
+    first = int(np.ceil(start * fps - 0.5))
+    last = int(np.floor(end * fps - 0.5))
+    if last < first:
+        first = last = int(np.clip(round((start + end) / 2 * fps - 0.5), 0, n_frames - 1))
+    return np.arange(max(first, 0), min(last, n_frames - 1) + 1)
+
+
+def mouth_track(utterance: Utterance, features: FrameFeatures, fps: float, n_frames: int) -> np.ndarray:
+    """(n_frames, len(MOUTH)) mouth parameters for an utterance starting at frame 0."""
+    times = frame_times(n_frames, fps)
+    segs = phone_segments(utterance)
+    mouth = blend_targets(segs, times)
+    jaw = MOUTH.index("jaw_open")
+    loudness = np.zeros(n_frames, np.float32)
+    m = min(n_frames, features.n_frames)
+    loudness[:m] = features.loudness[:m]
+    mouth[:, jaw] *= np.clip(0.45 + 0.75 * loudness, 0.0, 1.15)
+    mouth[:, jaw] = _smooth_jaw(mouth[:, jaw], fps)
+
+    closed = np.zeros(len(MOUTH), np.float32)
+    for seg in segs:
+        if seg.viseme.closure:
+            lead = np.clip(seg.end - seg.start, *CLOSURE_LEAD)
+            idx = _frames_in(min(seg.start, seg.end - lead), seg.end - 0.01, fps, n_frames)
+            mouth[idx] = closed
+            mouth[idx, MOUTH.index("lip_press")] = np.maximum(mouth[idx, MOUTH.index("lip_press")], 0.9)
+        elif seg.viseme.name == "labiodental":
+            idx = _frames_in(seg.start, seg.end, fps, n_frames)
+            mouth[idx, MOUTH.index("lower_lip_tuck")] = np.maximum(mouth[idx, MOUTH.index("lower_lip_tuck")], 0.85)
+            mouth[idx, jaw] = np.clip(mouth[idx, jaw], 0.08, 0.2)
+        elif seg.viseme.name == "rest" and seg.end - seg.start > SILENT_AFTER:
+            idx = _frames_in(seg.start + SILENT_AFTER, seg.end, fps, n_frames)
+            mouth[idx] = closed
+    # the lower lip can only tuck as far as the jaw has opened (it rests against the upper teeth)
+    tuck = MOUTH.index("lower_lip_tuck")
+    mouth[:, tuck] = np.minimum(mouth[:, tuck], mouth[:, jaw] / 0.12)
+    return np.clip(mouth, 0.0, 1.0)

@@ -1,0 +1,110 @@
+"""Build the weight-free warp graph in torch and export it to ONNX.
+
+    python -m avatar.render.export [--out avatar/models/warp.onnx]
+
+The graph renders N presenter frames from one source image:
+
+    inputs   source  (1, 3, H+4, W+4) float32  RGB 0..255, pre-padded by 2 px (edge replicate)
+             base    (H, W, 2)        float32  the rest-pose sampling map (x, y), normalised [-1, 1]
+             basis   (K, H, W, 2)     float32  per-parameter changes of that map
+             coeffs  (N, K)           float32  per-frame parameter weights
+    output   frames  (N, H, W, 3)     uint8    RGB, ready for the compositor
+
+    map_n = base + sum_k coeffs[n, k] * basis[k];  frame_n = GridSample(source, map_n)
+
+The maps are full resolution rather than a 1/4-resolution grid upsampled by Resize: the map is
+discontinuous along the lip seam (the mouth-interior band is folded away there at rest), and
+bilinear upsampling of a coarse map smears that band into a visible grey seam. The matmul at full
+resolution costs about as much as the Resize it replaces.
+
+GridSample uses zeros padding with align_corners=0 (4-5x faster than border padding in
+onnxruntime); the 2 px replicated border of the source stands in for border padding. The N frames
+share one expanded source: a batched GridSample is about 2x faster per frame in onnxruntime than
+one call over frames stacked along the height.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+from pathlib import Path
+
+from avatar.runtime import MODELS_DIR
+
+WARP_MODEL = MODELS_DIR / "warp.onnx"
+OPSET = 18
+IR_VERSION = 10
+
+
+def _build_module():
+    import torch
+    import torch.nn.functional as F
+
+    class Warp(torch.nn.Module):
+        def forward(self, source, base, basis, coeffs):
+            k, h, w, _ = basis.shape
+            n = coeffs.shape[0]
+            maps = base.reshape(1, h * w * 2) + coeffs @ basis.reshape(k, h * w * 2)
+            grid = maps.reshape(n, h, w, 2)
+            frames = F.grid_sample(source.expand(n, 3, h + 4, w + 4), grid, mode="bilinear",
+                                   padding_mode="zeros", align_corners=False)
+            frames = (frames.clamp(0.0, 255.0) + 0.5).to(torch.uint8)
+            return frames.permute(0, 2, 3, 1)
+
+    return Warp()
+
+
+def example_inputs(height: int = 64, width: int = 64, k: int = 4, n: int = 2):
+    import torch
+
+    gen = torch.Generator().manual_seed(0)
+    source = torch.rand(1, 3, height + 4, width + 4, generator=gen) * 255
+    ys = (torch.arange(height, dtype=torch.float32) + 2.5) * 2 / (height + 4) - 1
+    xs = (torch.arange(width, dtype=torch.float32) + 2.5) * 2 / (width + 4) - 1
+    base = torch.stack([xs.expand(height, width), ys[:, None].expand(height, width)], dim=-1)
+    basis = torch.randn(k, height, width, 2, generator=gen) * 0.01
+    coeffs = torch.rand(n, k, generator=gen)
+    return source, base, basis, coeffs
+
+
+def export_bytes() -> bytes:
+    """Export the graph and return the serialised ONNX model (deterministic)."""
+    import onnx
+    import torch
+
+    module = _build_module().eval()
+    inputs = example_inputs()
+    h, w, k, n = torch.export.Dim("h", min=8, max=4096), torch.export.Dim("w", min=8, max=4096), \
+        torch.export.Dim("k", min=1, max=64), torch.export.Dim("n", min=1, max=256)
+    dynamic_shapes = {
+        "source": {2: h + 4, 3: w + 4},
+        "base": {0: h, 1: w},
+        "basis": {0: k, 1: h, 2: w},
+        "coeffs": {0: n, 1: k},
+    }
+    program = torch.onnx.export(
+        module, inputs, input_names=["source", "base", "basis", "coeffs"], output_names=["frames"],
+        opset_version=OPSET, dynamo=True, dynamic_shapes=dynamic_shapes, optimize=True, verbose=False,
+    )
+    model = program.model_proto
+    model.ir_version = IR_VERSION
+    model.producer_name = "avatar.render.export"
+    model.producer_version = ""
+    model.doc_string = "Weight-free warp graph of the talking-avatar renderer"
+    onnx.checker.check_model(model)
+    buffer = io.BytesIO()
+    onnx.save_model(model, buffer)
+    return buffer.getvalue()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=WARP_MODEL)
+    args = parser.parse_args(argv)
+    data = export_bytes()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(data)
+    print(f"wrote {args.out} ({len(data)} bytes)")
+
+
+if __name__ == "__main__":
+    main()

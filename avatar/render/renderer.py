@@ -1,0 +1,64 @@
+"""Rig + MotionTrack -> presenter frames, through the ONNX warp graph (CUDA when present, CPU otherwise)."""
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+
+from avatar.face.mouth import paint_interior
+from avatar.face.rig import JAW_KEYS, Rig
+from avatar.motion.track import PARAMETERS, MotionTrack
+from avatar.render.export import WARP_MODEL
+from avatar.runtime import provider_of, session
+
+BATCH = 8
+MIN_GAP_PX = 0.35  # below this the lips count as closed and no interior is painted
+
+
+def jaw_weights(jaw_open: np.ndarray) -> np.ndarray:
+    """Hat-function weights of the jaw key maps for each jaw_open value (piecewise-linear between keys)."""
+    keys = np.array((0.0,) + JAW_KEYS)
+    value = np.clip(jaw_open, 0.0, keys[-1])
+    weights = np.zeros((len(value), len(JAW_KEYS)), np.float32)
+    segment = np.clip(np.searchsorted(keys, value, side="right") - 1, 0, len(keys) - 2)
+    t = (value - keys[segment]) / (keys[segment + 1] - keys[segment])
+    rows = np.arange(len(value))
+    upper = segment  # index into JAW_KEYS of the key above (keys[segment + 1])
+    weights[rows, upper] = t
+    has_lower = segment > 0
+    weights[rows[has_lower], segment[has_lower] - 1] = 1 - t[has_lower]
+    return weights
+
+
+def coefficients(values: np.ndarray) -> np.ndarray:
+    """(T, len(PARAMETERS)) motion values -> (T, K) weights of the rig's basis maps."""
+    values = np.asarray(values, np.float32)
+    return np.concatenate([jaw_weights(values[:, 0]), values[:, 1:]], axis=1).astype(np.float32)
+
+
+class PresenterRenderer:
+    """Holds one rig's tensors and the warp session; renders frames in small batches."""
+
+    def __init__(self, rig: Rig, batch: int = BATCH, threads: int = 0):
+        self.rig = rig
+        self.batch = batch
+        self.session = session(WARP_MODEL, threads)
+        self.provider = provider_of(self.session)
+        self._feed = {"source": rig.source, "base": rig.base, "basis": rig.basis}
+        self._mouth_half_width = float(np.linalg.norm(rig.lips_rest[10] - rig.lips_rest[0]) / 2)
+
+    def render(self, values: np.ndarray) -> np.ndarray:
+        """(N, len(PARAMETERS)) -> (N, size, size, 3) uint8 RGB frames."""
+        coeffs = coefficients(values)
+        frames = self.session.run(None, {**self._feed, "coeffs": coeffs})[0]
+        lips = self.rig.lips_rest[None] + np.einsum("nk,kpc->npc", coeffs, self.rig.lips_basis)
+        for frame, contour in zip(frames, lips):
+            upper, lower = contour[:11], contour[11:]
+            if (lower[1:-1, 1] - upper[1:-1, 1]).max() > MIN_GAP_PX:
+                paint_interior(frame, upper, lower, self.rig.lip_colour, self.rig.skin_colour,
+                               self._mouth_half_width)
+        return frames
+
+    def frames(self, track: MotionTrack) -> Iterator[np.ndarray]:
+        for start in range(0, len(track), self.batch):
+            yield from self.render(track.values[start:start + self.batch])

@@ -1,0 +1,253 @@
+"""Script files: Markdown (Marp convention) or YAML, rendered with Jinja2, validated with pydantic.
+
+Markdown form::
+
+    ---
+    title: Welcome
+    portrait: me.jpg          # optional, default portrait otherwise
+    voice: en-us
+    learner: Ada              # any other key is a template variable
+    ---
+    # Slide title
+    - a bullet
+    ![](diagram.png)
+    <!-- What the presenter says on this slide. -->
+    ---
+    # Next slide ...
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import jinja2
+import jinja2.sandbox
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from avatar.errors import AvatarError
+
+Layout = Literal["title", "bullets", "image"]
+
+
+class Meta(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = "Untitled"
+    portrait: Path | None = None
+    voice: str | None = None
+    template: str = "default"
+    language: str = "en"
+    fps: int = Field(25, ge=10, le=60)
+    size: tuple[int, int] = (1920, 1080)
+    captions: bool = True
+    seed: int = 0
+    variables: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("size", mode="before")
+    @classmethod
+    def _parse_size(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            match = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", value)
+            if not match:
+                raise ValueError(f"size must look like 1920x1080, got {value!r}")
+            return int(match.group(1)), int(match.group(2))
+        return value
+
+    @field_validator("size")
+    @classmethod
+    def _check_size(cls, value: tuple[int, int]) -> tuple[int, int]:
+        width, height = value
+        if not (640 <= width <= 3840 and 360 <= height <= 2160):
+            raise ValueError(f"size {width}x{height} is outside 640x360 .. 3840x2160")
+        if width % 2 or height % 2:
+            raise ValueError(f"size {width}x{height} must have even width and height")
+        return value
+
+
+class Slide(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = ""
+    bullets: list[str] = Field(default_factory=list)
+    image: Path | None = None
+    layout: Layout | None = None
+    narration: str = ""
+    audio: Path | None = None
+
+    @model_validator(mode="after")
+    def _pick_layout(self) -> "Slide":
+        if self.layout is None:
+            if self.image is not None:
+                self.layout = "image"
+            elif self.bullets:
+                self.layout = "bullets"
+            else:
+                self.layout = "title"
+        if not self.narration.strip() and self.audio is None:
+            raise ValueError(f"slide {self.title!r} has no narration (add an <!-- comment --> with what to say)")
+        return self
+
+
+class Presentation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    meta: Meta = Field(default_factory=Meta)
+    slides: list[Slide]
+    source: Path | None = None
+
+    @field_validator("slides")
+    @classmethod
+    def _not_empty(cls, slides: list[Slide]) -> list[Slide]:
+        if not slides:
+            raise ValueError("the script has no slides")
+        return slides
+
+
+FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
+SLIDE_BREAK = re.compile(r"^[ \t]*---[ \t]*$", re.M)
+COMMENT = re.compile(r"<!--(.*?)-->", re.S)
+HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+(.+?)[ \t#]*$", re.M)
+BULLET = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+(.+)$", re.M)
+IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+META_KEYS = set(Meta.model_fields) - {"variables"}
+MARP_KEYS = {"marp", "theme", "paginate", "class", "header", "footer", "backgroundColor", "color", "headingDivider"}
+
+
+def parse_variables(pairs: list[str] | None) -> dict[str, str]:
+    """`key=value` strings (from --var) to a dict; a malformed pair is an AvatarError."""
+    variables: dict[str, str] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip().isidentifier():
+            raise AvatarError("--var", f"expected key=value with a name for key, got {pair!r}")
+        variables[key.strip()] = value
+    return variables
+
+
+def _render_template(text: str, variables: dict[str, Any], source: Path) -> str:
+    env = jinja2.sandbox.SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
+                                              keep_trailing_newline=True)
+    try:
+        return env.from_string(text).render(**variables)
+    except jinja2.UndefinedError as exc:
+        name = re.search(r"'([^']+)' is undefined", str(exc))
+        what = f"variable {name.group(1)!r} is not defined" if name else str(exc)
+        raise AvatarError(source, f"{what} (pass it with --var {name.group(1) if name else 'name'}=value or set it in the front matter)") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise AvatarError(source, f"template error on line {exc.lineno}: {exc.message}") from None
+    except jinja2.exceptions.SecurityError as exc:
+        raise AvatarError(source, f"template not allowed: {exc}") from None
+
+
+def _load_yaml(text: str, source: Path, what: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise AvatarError(source, f"broken {what}{where}: {problem}") from None
+
+
+def _split_meta(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Front-matter keys -> (Meta fields, template variables). Marp's own keys are ignored."""
+    meta: dict[str, Any] = {}
+    variables = dict(data.get("variables") or {})
+    for key, value in data.items():
+        if key in META_KEYS:
+            meta[key] = value
+        elif key not in MARP_KEYS and key != "variables":
+            variables[key] = value
+    return meta, variables
+
+
+def _parse_markdown_slide(block: str) -> dict[str, Any] | None:
+    narration = " ".join(" ".join(c.split()) for c in COMMENT.findall(block)).strip()
+    body = COMMENT.sub("", block)
+    heading = HEADING.search(body)
+    images = IMAGE.findall(body)
+    bullets = [IMAGE.sub("", b).strip() for b in BULLET.findall(body)]
+    bullets = [b for b in bullets if b]
+    if not (heading or bullets or images or narration):
+        return None
+    slide: dict[str, Any] = {"title": heading.group(1).strip() if heading else "", "bullets": bullets,
+                             "narration": narration}
+    if images:
+        slide["image"] = images[0]
+    return slide
+
+
+def _location(errors: list[dict[str, Any]]) -> str:
+    first = errors[0]
+    loc = ".".join(str(p) for p in first["loc"])
+    message = first["msg"].removeprefix("Value error, ")
+    return f"{loc}: {message}" if loc else message
+
+
+def load_script(path: str | Path, variables: dict[str, Any] | None = None) -> Presentation:
+    """Read a .md (Marp) or .yaml script, render it with Jinja2, and validate it.
+
+    Variables: the front matter's own keys, overridden by `variables` (from --var or a CSV row).
+    Relative image, audio and portrait paths are resolved against the script's folder.
+    """
+    source = Path(path)
+    if not source.is_file():
+        raise AvatarError(source, "script not found")
+    try:
+        text = source.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise AvatarError(source, "not a UTF-8 text file") from None
+    variables = dict(variables or {})
+    is_yaml = source.suffix.lower() in {".yaml", ".yml"}
+
+    if is_yaml:
+        raw = _load_yaml(text, source, "YAML")  # first pass for the variables the file defines itself
+        own = raw.get("meta", {}) if isinstance(raw, dict) else {}
+        _, own_vars = _split_meta(own if isinstance(own, dict) else {})
+        data = _load_yaml(_render_template(text, {**own_vars, **variables}, source), source, "YAML")
+        if not isinstance(data, dict):
+            raise AvatarError(source, "expected a mapping with 'meta' and 'slides'")
+        meta_fields, meta_vars = _split_meta(data.get("meta") or {})
+        slides = data.get("slides")
+    else:
+        match = FRONT_MATTER.match(text)
+        front: dict[str, Any] = {}
+        if match:
+            loaded = _load_yaml(match.group(1), source, "front matter")
+            if loaded is not None and not isinstance(loaded, dict):
+                raise AvatarError(source, "broken front matter: expected key: value lines")
+            front = loaded or {}
+            text = text[match.end():]
+        meta_fields, meta_vars = _split_meta(front)
+        # the front matter is data, the body is the template; front-matter values may use variables too
+        rendered_front = {k: _render_template(v, {**meta_vars, **variables}, source) if isinstance(v, str) else v
+                          for k, v in meta_fields.items()}
+        meta_fields = rendered_front
+        body = _render_template(text, {**meta_vars, **variables}, source)
+        slides = [s for s in (_parse_markdown_slide(b) for b in SLIDE_BREAK.split(body)) if s]
+
+    meta_fields["variables"] = {**meta_vars, **variables}
+    try:
+        presentation = Presentation(meta=Meta(**meta_fields), slides=slides or [], source=source)
+    except ValidationError as exc:
+        raise AvatarError(source, _location(exc.errors())) from None
+    except TypeError as exc:
+        raise AvatarError(source, f"unexpected structure: {exc}") from None
+    return _resolve_paths(presentation, source.parent)
+
+
+def _resolve_paths(presentation: Presentation, base: Path) -> Presentation:
+    def resolve(p: Path | None) -> Path | None:
+        return None if p is None or p.is_absolute() else (base / p)
+
+    meta = presentation.meta
+    if meta.portrait is not None:
+        meta.portrait = resolve(meta.portrait) or meta.portrait
+    for slide in presentation.slides:
+        if slide.image is not None:
+            slide.image = resolve(slide.image) or slide.image
+        if slide.audio is not None:
+            slide.audio = resolve(slide.audio) or slide.audio
+    return presentation

@@ -1,0 +1,672 @@
+"""Slide images: a Jinja2 SVG template per layout, filled from a Slide, rasterised by resvg.
+
+A theme is a folder ``templates/<name>/`` holding ``theme.yaml`` (colours, font sizes, margins,
+the presenter frame) and one template per layout (``title.svg.j2``, ``bullets.svg.j2``,
+``image.svg.j2``). A user theme folder may override only some of them: missing templates and
+``theme.yaml`` keys come from the default theme.
+
+Text is measured with Pillow on the very font files resvg draws with (the SVG font-family names
+are read from those files, so text never silently disappears), wrapped to pixel widths and
+shrunk to fit its box. Lengths in ``theme.yaml`` are fractions of the slide height (of the width,
+for portrait slides).
+
+Public API: :class:`Theme`, :func:`load_theme`, :meth:`Theme.presenter_box`, :func:`render_slide`.
+"""
+from __future__ import annotations
+
+import base64
+import functools
+import io
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, Iterable, Sequence
+
+import jinja2
+import jinja2.sandbox
+import numpy as np
+import resvg_py
+import yaml
+from PIL import Image, ImageFont, ImageOps, UnidentifiedImageError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+import avatar
+from avatar.errors import AvatarError
+from avatar.script import Slide
+
+TEMPLATES_DIR = Path(avatar.__file__).resolve().parents[1] / "templates"
+FONTS_DIR = Path(avatar.__file__).resolve().parent / "assets" / "fonts"
+DEFAULT_THEME = "default"
+LAYOUTS = ("title", "bullets", "image")
+
+# Pillow and resvg shape text with different engines; wrap a hair short of the box so a line
+# Pillow says fits never overhangs in resvg.
+_WRAP_SAFETY = 0.985
+
+
+# --------------------------------------------------------------------------------------------
+# theme.yaml schema (values are validated after merging a user theme over the default one)
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Fonts(_Strict):
+    regular: str
+    bold: str
+    fallback: list[str] = Field(default_factory=list)
+
+
+class _Sizes(_Strict):
+    title: float = Field(gt=0, lt=1)
+    cover_title: float = Field(gt=0, lt=1)
+    cover_subtitle: float = Field(gt=0, lt=1)
+    bullet: float = Field(gt=0, lt=1)
+    bullet_min: float = Field(gt=0, lt=1)
+    footer: float = Field(gt=0, lt=1)
+    line_height: float = Field(ge=0.8, le=3)
+    bullet_gap: float = Field(ge=0, le=3)
+    title_max_lines: int = Field(ge=1, le=6)
+
+
+class _Margins(_Strict):
+    x: float = Field(ge=0, lt=0.5)
+    top: float = Field(ge=0, lt=0.5)
+    bottom: float = Field(ge=0, lt=0.5)
+    gap: float = Field(ge=0, lt=0.5)
+    accent_bar: float = Field(ge=0, lt=0.5)
+
+
+class _Presenter(_Strict):
+    side: int = Field(gt=0)
+    reference_height: int = Field(gt=0)
+    multiple: int = Field(2, ge=2)
+    margin: float = Field(ge=0, lt=0.5)
+    padding: float = Field(ge=0, lt=0.2)
+    radius: float = Field(ge=0, lt=0.2)
+
+
+class _ThemeConfig(_Strict):
+    name: str | None = None
+    fonts: _Fonts
+    colors: dict[str, str]
+    sizes: _Sizes
+    margins: _Margins
+    presenter: _Presenter
+
+
+# --------------------------------------------------------------------------------------------
+# the theme
+
+@dataclass
+class Theme:
+    """A loaded theme: its folder, validated settings and fonts. Build it with :func:`load_theme`."""
+
+    name: str
+    path: Path
+    colors: dict[str, str]
+    sizes: dict[str, float]
+    margins: dict[str, float]
+    presenter: dict[str, float]
+    font_regular: Path
+    font_bold: Path
+    fallback_fonts: list[Path]
+    family: str          # font-family of font_regular, as read from the file
+    bold_family: str     # font-family of font_bold
+    _env: jinja2.Environment | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def font_files(self) -> list[str]:
+        """Every font file resvg should load (and nothing else: system fonts are skipped)."""
+        files = [self.font_regular, self.font_bold, *self.fallback_fonts]
+        return list(dict.fromkeys(str(f) for f in files))
+
+    def presenter_box(self, size: tuple[int, int]) -> tuple[int, int, int, int]:
+        """(x, y, w, h) of the square the compositor pastes the presenter into; all even.
+
+        The side is ``presenter.side`` px at ``presenter.reference_height`` (512 at 1080 by
+        default), scaled with the slide height and rounded to a multiple of ``presenter.multiple``
+        (8 by default: 256 at 540, 344 at 720, 1024 at 2160), but never more than half the
+        slide width. It sits in the bottom-right corner, ``presenter.margin`` of the height away
+        from both edges (rounded to even pixels).
+        """
+        width, height = int(size[0]), int(size[1])
+        p = self.presenter
+        mult = max(2, int(p["multiple"]))
+        mult += mult % 2
+        side = round(p["side"] * height / p["reference_height"] / mult) * mult
+        side = min(side, (width // 2) // mult * mult, (height - 2) // mult * mult)
+        side = max(side, mult)
+        margin = _even(p["margin"] * height)
+        x = _even_floor(width - margin - side)
+        y = _even_floor(height - margin - side)
+        return max(0, x), max(0, y), side, side
+
+    def __getstate__(self) -> dict:  # picklable for process pools: the Jinja env is rebuilt lazily
+        state = dict(self.__dict__)
+        state["_env"] = None
+        return state
+
+    @property
+    def env(self) -> jinja2.Environment:
+        if self._env is None:
+            self._env = _make_env(self)
+        return self._env
+
+
+def available_themes() -> list[str]:
+    """Names of the themes shipped in the templates folder."""
+    if not TEMPLATES_DIR.is_dir():
+        return []
+    return sorted(p.name for p in TEMPLATES_DIR.iterdir()
+                  if p.is_dir() and not p.name.startswith((".", "_")))
+
+
+def load_theme(name_or_path: str | os.PathLike) -> Theme:
+    """A shipped theme by name (``templates/<name>/``) or a theme folder by path.
+
+    A user theme folder may hold only some of the templates and only some ``theme.yaml`` keys;
+    the rest come from the default theme. Unknown names raise :class:`AvatarError`.
+    """
+    text = str(name_or_path)
+    builtin = TEMPLATES_DIR / text
+    is_bare_name = bool(text) and "/" not in text and os.sep not in text and text not in (".", "..")
+    if is_bare_name and (builtin / "theme.yaml").is_file():
+        folder = builtin
+    elif text and Path(text).expanduser().is_dir():
+        folder = Path(text).expanduser().resolve()
+    else:
+        names = ", ".join(available_themes()) or "(none installed)"
+        raise AvatarError(text or "''", f"no such template; available: {names}")
+    return _load_theme_folder(folder)
+
+
+@functools.lru_cache(maxsize=16)
+def _load_theme_folder(folder: Path) -> Theme:
+    default_dir = TEMPLATES_DIR / DEFAULT_THEME
+    base = _read_yaml(default_dir / "theme.yaml") if (default_dir / "theme.yaml").is_file() else {}
+    own_yaml = folder / "theme.yaml"
+    own = _read_yaml(own_yaml) if own_yaml.is_file() else {}
+    if not base and not own:
+        raise AvatarError(folder, "not a theme folder: no theme.yaml here or in the default theme")
+    merged = _deep_merge(base, own) if folder != default_dir else own
+    try:
+        cfg = _ThemeConfig.model_validate(merged)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise AvatarError(own_yaml if own else default_dir / "theme.yaml",
+                          f"{where}: {first['msg']}") from None
+    if not any((d / f"{layout}.svg.j2").is_file() for d in (folder, default_dir) for layout in LAYOUTS):
+        raise AvatarError(folder, "not a theme folder: no <layout>.svg.j2 templates")
+
+    font_dirs = [folder, default_dir, FONTS_DIR]
+    regular = _find_font(cfg.fonts.regular, font_dirs, own_yaml)
+    bold = _find_font(cfg.fonts.bold, font_dirs, own_yaml)
+    fallback = [_find_font(f, font_dirs, own_yaml) for f in cfg.fonts.fallback]
+    missing_colors = {"background", "title", "text", "muted", "accent", "card"} - set(cfg.colors)
+    if missing_colors:
+        raise AvatarError(own_yaml, f"colors: missing {', '.join(sorted(missing_colors))}")
+    return Theme(
+        name=cfg.name or folder.name,
+        path=folder,
+        colors=dict(cfg.colors),
+        sizes=cfg.sizes.model_dump(),
+        margins=cfg.margins.model_dump(),
+        presenter=cfg.presenter.model_dump(),
+        font_regular=regular,
+        font_bold=bold,
+        fallback_fonts=fallback,
+        family=_family_name(regular),
+        bold_family=_family_name(bold),
+    )
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise AvatarError(path, f"cannot read theme settings: {exc}") from None
+    if not isinstance(data, dict):
+        raise AvatarError(path, "theme settings must be a mapping of keys to values")
+    return data
+
+
+def _deep_merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _find_font(name: str, dirs: Sequence[Path], source: Path) -> Path:
+    candidate = Path(name).expanduser()
+    if candidate.is_absolute():
+        if candidate.is_file():
+            return candidate
+    else:
+        for d in dirs:
+            if (d / candidate).is_file():
+                return (d / candidate).resolve()
+    raise AvatarError(source, f"font file {name} not found (looked in {', '.join(str(d) for d in dirs)})")
+
+
+def _family_name(path: Path) -> str:
+    try:
+        return ImageFont.truetype(str(path), 12).getname()[0] or path.stem
+    except OSError as exc:
+        raise AvatarError(path, f"not a font file Pillow can read ({exc})") from None
+
+
+# --------------------------------------------------------------------------------------------
+# text measuring, wrapping and fitting (the same font files resvg uses)
+
+@functools.lru_cache(maxsize=256)
+def _font(path: str, size: float) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(path, size)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+def clean_text(text: Any) -> str:
+    """One line of text: no XML-illegal control characters, runs of whitespace collapsed."""
+    return " ".join(_CONTROL.sub("", str(text)).split())
+
+
+def _wrap_paragraph(text: str, font: ImageFont.FreeTypeFont, width: float) -> list[str]:
+    width = max(1.0, width * _WRAP_SAFETY)
+    lines: list[str] = []
+    current = ""
+    for word in clean_text(text).split(" "):
+        candidate = f"{current} {word}" if current else word
+        if font.getlength(candidate) <= width:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+            current = ""
+        while len(word) > 1 and font.getlength(word) > width:  # a word wider than the box
+            lo, hi = 1, len(word) - 1
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if font.getlength(word[:mid]) <= width:
+                    lo = mid
+                else:
+                    hi = mid - 1
+            lines.append(word[:lo])
+            word = word[lo:]
+        current = word
+    if current or not lines:
+        lines.append(current)
+    return lines
+
+
+@dataclass
+class TextLine:
+    text: str
+    baseline: float      # absolute y of the baseline
+    first: bool          # first line of its paragraph (draw the bullet here)
+    paragraph: int
+
+
+@dataclass
+class TextBlock:
+    lines: list[TextLine]
+    size: float          # font size actually used (px)
+    line_height: float   # px between baselines
+    indent: float        # px from the box's left edge to the text
+    top: float
+    height: float        # used height (px)
+    width: float         # widest line (px, text only)
+    truncated: bool      # text did not fit even at min_size and was cut with an ellipsis
+
+    @property
+    def bottom(self) -> float:
+        return self.top + self.height
+
+
+class _Measurer:
+    """The `wrap` filter and `fit`/`measure` globals, bound to one theme's fonts."""
+
+    def __init__(self, theme: Theme):
+        self.theme = theme
+
+    def font(self, size: float, bold: bool = False) -> ImageFont.FreeTypeFont:
+        path = self.theme.font_bold if bold else self.theme.font_regular
+        return _font(str(path), round(float(size), 2))
+
+    def measure(self, text: Any, size: float, bold: bool = False) -> float:
+        return self.font(size, bold).getlength(clean_text(text))
+
+    def wrap(self, text: Any, width: float, size: float, bold: bool = False,
+             max_lines: int | None = None) -> list[str]:
+        """Lines of `text` no wider than `width` px at font `size` px (hard breaks kept)."""
+        font = self.font(size, bold)
+        lines: list[str] = []
+        for para in str(text).split("\n"):
+            lines.extend(_wrap_paragraph(para, font, width))
+        if max_lines is not None and len(lines) > max_lines:
+            lines = lines[:max_lines]
+            lines[-1] = self._ellipsize(lines[-1], font, width)
+        return lines
+
+    @staticmethod
+    def _ellipsize(line: str, font: ImageFont.FreeTypeFont, width: float) -> str:
+        width *= _WRAP_SAFETY
+        words = line.split(" ")
+        while words:
+            candidate = " ".join(words).rstrip(" ,;:.-") + "\u2026"
+            if font.getlength(candidate) <= width:
+                return candidate
+            if len(words) == 1:
+                words = [words[0][:-1]] if len(words[0]) > 1 else []
+            else:
+                words.pop()
+        return "\u2026"
+
+    def fit(self, paragraphs: Iterable[Any] | str, *, top: float, width: float, height: float,
+            size: float, min_size: float | None = None, bold: bool = False,
+            line_height: float = 1.3, gap_em: float = 0.0, indent_em: float = 0.0,
+            max_lines: int | None = None, valign: str = "top", shrink: float = 0.94) -> TextBlock:
+        """Wrap paragraphs into a width x height box, shrinking the font (down to min_size) until
+        they fit; past that, cut the text with an ellipsis. Baselines are absolute y values."""
+        if isinstance(paragraphs, str):
+            paragraphs = [paragraphs]
+        paras = [p for p in (str(p) for p in paragraphs) if clean_text(p)]
+        min_size = size if min_size is None else min(min_size, size)
+        height = max(0.0, float(height))
+        s = float(size)
+        while True:
+            font = self.font(s, bold)
+            indent = indent_em * s
+            wrapped = [_wrap_paragraph(p, font, width - indent) for p in paras]
+            n = sum(len(w) for w in wrapped)
+            used = self._block_height(wrapped, s, line_height, gap_em)
+            fits = used <= height + 0.5 and (max_lines is None or n <= max_lines)
+            if fits or s <= min_size + 1e-6:
+                break
+            s = max(min_size, s * shrink)
+        truncated = False
+        if not fits:
+            wrapped, truncated = self._cut(wrapped, font, width - indent, s, line_height, gap_em,
+                                           height, max_lines)
+            used = self._block_height(wrapped, s, line_height, gap_em)
+        offset = (height - used) / 2 if valign == "middle" else (height - used if valign == "bottom" else 0)
+        y = float(top) + max(0.0, offset)
+        lines: list[TextLine] = []
+        lh = line_height * s
+        for i, para_lines in enumerate(wrapped):
+            if i and lines:
+                y += gap_em * s
+            for j, text in enumerate(para_lines):
+                # centre the cap height (about 0.72 em) in the line box
+                lines.append(TextLine(text=text, baseline=y + lh / 2 + 0.36 * s, first=j == 0, paragraph=i))
+                y += lh
+        widest = max((font.getlength(line.text) for line in lines), default=0.0)
+        return TextBlock(lines=lines, size=s, line_height=lh, indent=indent, top=float(top) + max(0.0, offset),
+                         height=used, width=widest, truncated=truncated)
+
+    @staticmethod
+    def _block_height(wrapped: list[list[str]], s: float, line_height: float, gap_em: float) -> float:
+        paras = [w for w in wrapped if w]
+        n = sum(len(w) for w in paras)
+        return n * line_height * s + max(0, len(paras) - 1) * gap_em * s
+
+    def _cut(self, wrapped, font, width, s, line_height, gap_em, height, max_lines):
+        """Keep the lines that fit; end the last one with an ellipsis."""
+        kept: list[list[str]] = []
+        budget = max_lines if max_lines is not None else math.inf
+        for para in wrapped:
+            for j, line in enumerate(para):
+                trial = [p[:] for p in kept]
+                if j == 0 or not trial:
+                    trial.append([line])
+                else:
+                    trial[-1].append(line)
+                n = sum(len(p) for p in trial)
+                if n > budget or self._block_height(trial, s, line_height, gap_em) > height + 0.5:
+                    if kept:
+                        kept[-1][-1] = self._ellipsize(kept[-1][-1], font, width)
+                    return kept, True
+                kept = trial
+        return kept, True
+
+
+# --------------------------------------------------------------------------------------------
+# images
+
+@dataclass
+class SlideImage:
+    """An image file a slide shows, opened and checked before the template runs."""
+
+    path: Path
+    image: Image.Image | None   # raster images
+    svg: bytes | None           # SVG images (rasterised at their displayed size)
+    font_files: list[str]
+
+    @property
+    def aspect(self) -> float:
+        w, h = self.natural_size
+        return w / h if h else 1.0
+
+    @functools.cached_property
+    def natural_size(self) -> tuple[int, int]:
+        if self.image is not None:
+            return self.image.size
+        png = resvg_py.svg_to_bytes(svg_string=self.svg.decode("utf-8"), skip_system_fonts=True,
+                                    font_files=self.font_files)
+        return Image.open(io.BytesIO(bytes(png))).size
+
+    def rendered(self, width: int, height: int) -> Image.Image:
+        if self.image is not None:
+            im = self.image
+            if im.size != (width, height):
+                im = im.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
+            return im
+        png = resvg_py.svg_to_bytes(svg_string=self.svg.decode("utf-8"), skip_system_fonts=True,
+                                    font_files=self.font_files, width=width, height=height)
+        return Image.open(io.BytesIO(bytes(png))).convert("RGBA")
+
+
+def _open_image(path: Path, font_files: list[str]) -> SlideImage:
+    if not path.is_file():
+        raise AvatarError(path, "image not found")
+    if path.suffix.lower() in (".svg", ".svgz"):
+        try:
+            data = path.read_bytes()
+            if path.suffix.lower() == ".svgz":
+                import gzip
+                data = gzip.decompress(data)
+            data.decode("utf-8")
+            image = SlideImage(path, None, data, font_files)
+            image.natural_size  # noqa: B018  (parses it now, so errors surface here)
+            return image
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise AvatarError(path, f"not an image (SVG that resvg cannot read: {exc})") from None
+    try:
+        with Image.open(path) as im:
+            im.load()
+            im = ImageOps.exif_transpose(im)
+            has_alpha = im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info)
+            im = im.convert("RGBA" if has_alpha else "RGB")
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise AvatarError(path, f"not an image Pillow can read ({type(exc).__name__}: {exc})") from None
+    if im.width < 1 or im.height < 1:
+        raise AvatarError(path, "not an image (it has no pixels)")
+    return SlideImage(path, im, None, font_files)
+
+
+def _place_image(image: SlideImage | None, x: float, y: float, width: float, height: float,
+                 align: str = "center", valign: str = "middle") -> SimpleNamespace | None:
+    """Fit `image` inside the box preserving its aspect ratio; returns x, y, w, h (integers) and a
+    PNG data URI encoded at exactly the displayed size (so resvg does no resampling)."""
+    if image is None or width < 2 or height < 2:
+        return None
+    aspect = image.aspect
+    w = min(width, height * aspect)
+    h = w / aspect
+    w_px, h_px = max(1, round(w)), max(1, round(h))
+    px = x + (width - w_px) / 2 if align == "center" else (x if align == "left" else x + width - w_px)
+    py = y + (height - h_px) / 2 if valign == "middle" else (y if valign == "top" else y + height - h_px)
+    px, py = round(px), round(py)
+    im = image.rendered(w_px, h_px)
+    buf = io.BytesIO()
+    # PNG even for photos: resvg decodes it much faster than JPEG and it is lossless
+    im.save(buf, format="PNG", compress_level=1)
+    mime = "image/png"
+    href = f"data:{mime};base64,{base64.b64encode(buf.getvalue()).decode('ascii')}"
+    return SimpleNamespace(x=px, y=py, w=w_px, h=h_px, href=href, alpha=im.mode == "RGBA")
+
+
+# --------------------------------------------------------------------------------------------
+# templates
+
+def _num(value: Any) -> str:
+    """Format a number for SVG attributes: at most 2 decimals, no trailing zeros."""
+    try:
+        text = f"{float(value):.2f}".rstrip("0").rstrip(".")
+    except (TypeError, ValueError):
+        return str(value)
+    return "0" if text in ("-0", "") else text
+
+
+def _make_env(theme: Theme) -> jinja2.Environment:
+    loaders = [jinja2.FileSystemLoader(str(theme.path))]
+    default_dir = TEMPLATES_DIR / DEFAULT_THEME
+    if theme.path != default_dir:
+        loaders.append(jinja2.FileSystemLoader(str(default_dir)))
+    # sandboxed: a theme folder handed over by someone else cannot reach Python internals
+    env = jinja2.sandbox.SandboxedEnvironment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,                 # SVG is XML: a title "<b> & co" must show literally
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    measurer = _Measurer(theme)
+    env.filters["wrap"] = measurer.wrap
+    env.filters["n"] = _num
+    env.filters["clean"] = clean_text
+    env.globals.update(fit=measurer.fit, measure=measurer.measure, wrap=measurer.wrap,
+                       place_image=_place_image, min=min, max=max, round=round)
+    return env
+
+
+def _even(value: float) -> int:
+    return int(round(value / 2.0)) * 2
+
+
+def _even_floor(value: float) -> int:
+    return int(math.floor(value / 2.0)) * 2
+
+
+_FONT_SIZE_KEYS = ("title", "cover_title", "cover_subtitle", "bullet", "bullet_min", "footer")
+
+
+def page_geometry(theme: Theme, size: tuple[int, int]) -> SimpleNamespace:
+    """Page geometry in px shared by every layout (the templates may use or ignore any of it)."""
+    width, height = int(size[0]), int(size[1])
+    unit = float(min(width, height))
+    m, p, s = theme.margins, theme.presenter, theme.sizes
+    bx, by, bw, bh = theme.presenter_box((width, height))
+    pad = p["padding"] * height
+    card = SimpleNamespace(x=bx - pad, y=by - pad, w=bw + 2 * pad, h=bh + 2 * pad,
+                           r=p["radius"] * height)
+    mx, top, gap = m["x"] * unit, m["top"] * unit, m["gap"] * unit
+    footer_size = s["footer"] * unit
+    footer_baseline = by + bh - 0.05 * footer_size
+    footer_rule_y = footer_baseline - 1.9 * footer_size
+    # text beside the presenter (landscape) or above it (portrait / square)
+    beside_right = card.x - gap
+    side_mode = beside_right - mx >= 0.5 * width
+    if side_mode:
+        body_right, body_bottom = beside_right, footer_rule_y - 0.75 * gap
+    else:
+        body_right, body_bottom = width - mx, card.y - gap
+    title_lines = s["title_max_lines"] * s["line_height"] * s["title"] * unit
+    title_right = width - mx if top + title_lines + gap < card.y else body_right
+    return SimpleNamespace(
+        W=width, H=height, u=unit, mx=mx, top=top, gap=gap,
+        bottom=m["bottom"] * unit, accent_bar=m["accent_bar"] * unit,
+        presenter=SimpleNamespace(x=bx, y=by, w=bw, h=bh), card=card,
+        side_mode=side_mode, body_right=body_right, body_bottom=body_bottom,
+        title_right=title_right, footer_right=card.x - gap, footer_baseline=footer_baseline,
+        footer_rule_y=footer_rule_y,
+        size=SimpleNamespace(**{k: (v * unit if k in _FONT_SIZE_KEYS else v) for k, v in s.items()}),
+    )
+
+
+def build_svg(slide: Slide, *, theme: Theme, size: tuple[int, int], index: int, count: int,
+              deck_title: str, image: SlideImage | None = None) -> str:
+    """The SVG text for one slide (what :func:`render_slide` rasterises)."""
+    layout = slide.layout or ("image" if slide.image else "bullets" if slide.bullets else "title")
+    name = f"{layout}.svg.j2"
+    try:
+        template = theme.env.get_template(name)
+    except jinja2.TemplateNotFound:
+        raise AvatarError(theme.path / name, f"theme {theme.name!r} has no template for layout {layout!r}") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise AvatarError(exc.filename or name, f"template error on line {exc.lineno}: {exc.message}") from None
+    fonts = SimpleNamespace(
+        regular=_family_attr(theme.family, theme),
+        bold=_family_attr(theme.bold_family, theme),
+    )
+    try:
+        return template.render(
+            slide=slide, title=clean_text(slide.title), bullets=[clean_text(b) for b in slide.bullets],
+            layout=layout, index=index, count=count, deck_title=clean_text(deck_title),
+            c=SimpleNamespace(**theme.colors), g=page_geometry(theme, size), font=fonts,
+            image=image, theme=theme,
+        )
+    except AvatarError:
+        raise
+    except jinja2.TemplateError as exc:
+        raise AvatarError(theme.path / name, f"template error: {exc}") from None
+
+
+def _family_attr(primary: str, theme: Theme) -> str:
+    """A font-family attribute value: the primary family, then the fallback fonts' families."""
+    families = [primary, theme.family, *(_family_name(f) for f in theme.fallback_fonts)]
+    families = list(dict.fromkeys(families))
+    return ", ".join(f"'{f}'" for f in families)
+
+
+def rasterise(svg: str, theme: Theme, source: str | Path = "slide") -> np.ndarray:
+    """Render SVG text to an (H, W, 3) uint8 RGB array with resvg and only the theme's fonts."""
+    try:
+        png = resvg_py.svg_to_bytes(svg_string=svg, skip_system_fonts=True, font_files=theme.font_files,
+                                    background="#ffffff")
+    except (ValueError, RuntimeError) as exc:
+        raise AvatarError(source, f"the slide SVG does not render: {exc}") from None
+    with Image.open(io.BytesIO(bytes(png))) as im:
+        return np.asarray(im.convert("RGB")).copy()
+
+
+def render_slide(slide: Slide, *, theme: Theme, size: tuple[int, int], index: int, count: int,
+                 deck_title: str, base_dir: Path) -> np.ndarray:
+    """One slide as an (H, W, 3) uint8 RGB image.
+
+    `index` is 1-based (shown as "index / count"); image paths are relative to `base_dir` (the
+    script's folder). The presenter square (:meth:`Theme.presenter_box`) is left as a plain card.
+    """
+    image = None
+    if slide.image is not None:
+        path = Path(slide.image).expanduser()
+        if not path.is_absolute():
+            path = Path(base_dir) / path
+        image = _open_image(path, theme.font_files)
+    svg = build_svg(slide, theme=theme, size=size, index=index, count=count, deck_title=deck_title,
+                    image=image)
+    frame = rasterise(svg, theme, source=theme.path / f"{slide.layout}.svg.j2")
+    if frame.shape[:2] != (int(size[1]), int(size[0])):
+        raise AvatarError(theme.path / f"{slide.layout}.svg.j2",
+                          f"the template drew {frame.shape[1]}x{frame.shape[0]}, not {size[0]}x{size[1]}")
+    return frame

@@ -1,0 +1,95 @@
+"""Text-to-speech engines behind one interface, looked up by name.
+
+Each engine lives in its own module (``speech.tts.<name>``) that defines ``create_engine()``
+returning a :class:`~speech.tts.base.TTSEngine`. Modules are imported only when their engine is
+asked for, so a missing optional dependency fails only when that engine is chosen, with a
+:class:`~speech.errors.SpeechError` naming the package to install.
+"""
+from __future__ import annotations
+
+import importlib
+import threading
+
+from speech.errors import SpeechError
+from speech.tts.base import TTSEngine, VoiceInfo
+from speech.types import Utterance
+
+DEFAULT_ENGINE = "espeak"
+
+# name -> (module path, pip package that provides its dependency)
+_ENGINES: dict[str, tuple[str, str]] = {
+    "espeak": ("speech.tts.espeak", "espeakng-loader"),
+    "piper": ("speech.tts.piper", "piper-tts"),
+    "coqui": ("speech.tts.coqui", "coqui-tts"),
+}
+_instances: dict[str, TTSEngine] = {}
+_lock = threading.Lock()
+
+
+def register_engine(name: str, module: str, package: str) -> None:
+    """Make engine ``name`` available: ``module`` defines ``create_engine()``; ``package`` is the
+    pip package to suggest when its import fails."""
+    with _lock:
+        _ENGINES[name] = (module, package)
+        _instances.pop(name, None)
+
+
+def engine_names() -> list[str]:
+    """Names of all known engines (installed or not)."""
+    return sorted(_ENGINES)
+
+
+def get_engine(name: str = DEFAULT_ENGINE) -> TTSEngine:
+    """The engine called ``name`` (created once per process and reused)."""
+    key = (name or DEFAULT_ENGINE).strip().lower()
+    with _lock:
+        if key in _instances:
+            return _instances[key]
+        if key not in _ENGINES:
+            raise SpeechError(
+                f"unknown TTS engine {name!r}; choose one of: {', '.join(sorted(_ENGINES))}"
+            )
+        module_path, package = _ENGINES[key]
+        try:
+            module = importlib.import_module(module_path)
+        except ModuleNotFoundError as exc:
+            if exc.name and (module_path == exc.name or module_path.startswith(exc.name + ".")):
+                raise SpeechError(
+                    f"TTS engine {key!r} is not part of this installation (no module {module_path})"
+                ) from exc
+            raise SpeechError(
+                f"TTS engine {key!r} needs the Python package {package!r} "
+                f"(missing module {exc.name!r}); install it with: pip install {package}"
+            ) from exc
+        except ImportError as exc:
+            raise SpeechError(
+                f"TTS engine {key!r} failed to load ({exc}); "
+                f"reinstall it with: pip install {package}"
+            ) from exc
+        engine = module.create_engine()
+        _instances[key] = engine
+        return engine
+
+
+def synthesize(
+    text: str, voice: str | None = None, engine: str = DEFAULT_ENGINE, rate: float = 1.0
+) -> Utterance:
+    """Speak ``text`` with ``engine``/``voice``; returns audio plus phone and word timings."""
+    return get_engine(engine).synthesize(text, voice=voice, rate=rate)
+
+
+def list_voices(engine: str = DEFAULT_ENGINE) -> list[VoiceInfo]:
+    """The voices of ``engine``."""
+    return get_engine(engine).voices()
+
+
+__all__ = [
+    "DEFAULT_ENGINE",
+    "TTSEngine",
+    "VoiceInfo",
+    "engine_names",
+    "get_engine",
+    "list_voices",
+    "register_engine",
+    "synthesize",
+]

@@ -1,0 +1,41 @@
+"""The small interface every text-to-speech engine implements."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from speech.types import Utterance
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    """One voice an engine offers.
+
+    ``id`` is what ``synthesize(voice=...)`` accepts; ``language`` is a BCP-47-like tag
+    (``en-us``, ``de``); ``gives_timings`` says whether the engine reports phone timings itself
+    (otherwise they must come from forced alignment).
+    """
+
+    id: str
+    engine: str
+    language: str
+    name: str
+    sample_rate: int
+    licence: str
+    gives_timings: bool
+
+
+@runtime_checkable
+class TTSEngine(Protocol):
+    """A speech synthesiser: text in, :class:`~speech.types.Utterance` (audio + timings) out."""
+
+    name: str
+
+    def synthesize(self, text: str, voice: str | None = None, rate: float = 1.0) -> Utterance:
+        """Speak ``text`` with ``voice`` (engine default when None); ``rate`` 1.0 is normal speed,
+        2.0 twice as fast."""
+        ...
+
+    def voices(self) -> list[VoiceInfo]:
+        """The voices this engine can use here and now."""
+        ...

@@ -36,6 +36,7 @@ class FaceGeometry:
     seam_y: np.ndarray
     is_mesh: np.ndarray  # bool (M,)
     halo_of: np.ndarray  # (M,) index of the face-oval point a halo point follows, -1 otherwise
+    halo_weight: np.ndarray  # (M,) 0 at the crop's edge rising to 1 inside, scales the halo's follow
 
 
 def build_geometry(mesh: np.ndarray, size: int) -> FaceGeometry:
@@ -43,7 +44,7 @@ def build_geometry(mesh: np.ndarray, size: int) -> FaceGeometry:
     xy = mesh[:, :2]
     oval = xy[list(lm.FACE_OVAL)]
     face_center = oval.mean(axis=0)
-    halo = face_center + (oval - face_center) * HALO_SCALE
+    halo = np.clip(face_center + (oval - face_center) * HALO_SCALE, 2.0, size - 3.0)
     t = np.linspace(0.0, size - 1.0, BORDER_ANCHORS, endpoint=False)
     edge = float(size - 1)
     border = np.concatenate([
@@ -56,6 +57,9 @@ def build_geometry(mesh: np.ndarray, size: int) -> FaceGeometry:
     is_mesh[:n_mesh] = True
     halo_of = np.full(len(points), -1)
     halo_of[n_mesh:n_mesh + n_halo] = list(lm.FACE_OVAL)
+    # motion fades to nothing at the crop's edge: halo points near it follow the face less
+    edge_distance = np.minimum(points, size - 1 - points).min(axis=1)
+    halo_weight = np.clip(edge_distance / (0.12 * size), 0.0, 1.0)
     depth = np.zeros(len(points))
     depth[:n_mesh] = mesh[:, 2]
 
@@ -90,7 +94,7 @@ def build_geometry(mesh: np.ndarray, size: int) -> FaceGeometry:
         chin_y=chin_y, hinge_y=hinge_y, face_center=face_center,
         face_width=float(np.ptp(oval[:, 0])), face_height=float(np.ptp(oval[:, 1])),
         upper_lip=upper_lip, lower_lip=lower_lip, seam_x=seam_x, seam_y=seam_y, is_mesh=is_mesh,
-        halo_of=halo_of,
+        halo_of=halo_of, halo_weight=halo_weight,
     )
 
 
@@ -225,7 +229,7 @@ def _follow(g: FaceGeometry, mesh_d: np.ndarray, share: float) -> np.ndarray:
     """Keep the mesh points' displacement; halo points follow their face-oval point by `share`."""
     d = np.where(g.is_mesh[:, None], mesh_d, 0.0)
     halo = g.halo_of >= 0
-    d[halo] = share * d[g.halo_of[halo]]
+    d[halo] = share * g.halo_weight[halo, None] * d[g.halo_of[halo]]
     return d
 
 

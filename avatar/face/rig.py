@@ -28,7 +28,7 @@ from avatar.motion.track import PARAMETERS
 
 log = logging.getLogger(__name__)
 
-RIG_VERSION = 4
+RIG_VERSION = 5
 MIN_FACE_PX = 96
 PAD = 2  # source pre-padding in pixels, matching the warp graph
 # jaw_open values with their own map. Blending two maps of different openings moves the lip edge

@@ -86,6 +86,11 @@ def export_bytes() -> bytes:
         opset_version=OPSET, dynamo=True, dynamic_shapes=dynamic_shapes, optimize=True, verbose=False,
     )
     model = program.model_proto
+    # the exporter records module paths and source locations; drop them so the file only
+    # depends on the graph (the same bytes from any checkout)
+    del model.metadata_props[:]
+    for node in model.graph.node:
+        del node.metadata_props[:]
     model.ir_version = IR_VERSION
     model.producer_name = "avatar.render.export"
     model.producer_version = ""

@@ -164,6 +164,12 @@ def _on_synth(wav, numsamples, events):  # called by espeak inside espeak_Synth
 _callback_ref = _SynthCallback(_on_synth)
 
 
+# The noise seed is reset before each utterance. espeak-ng also keeps some synthesis state between
+# utterances (its pitch flutter runs on), so the same text can differ by a few samples from one call
+# to the next within a process; a fresh process always reproduces the same sequence.
+RAND_SEED = 1
+
+
 def _load() -> ctypes.CDLL:
     """Load and initialise libespeak-ng once per process (call with ``_lock`` held)."""
     global _lib, _sample_rate
@@ -207,6 +213,9 @@ def _load() -> ctypes.CDLL:
     if sr <= 0:
         raise SpeechError(f"espeak-ng failed to initialise with its data at {data_path}")
     lib.espeak_SetSynthCallback(_callback_ref)
+    if hasattr(lib, "espeak_ng_SetRandSeed"):
+        lib.espeak_ng_SetRandSeed.argtypes = [ctypes.c_long]
+        lib.espeak_ng_SetRandSeed.restype = None
     _sample_rate = int(sr)
     _lib = lib
     return lib
@@ -558,6 +567,8 @@ class EspeakEngine:
             wpm = int(round(min(max(NORMAL_WPM * rate, MIN_WPM), MAX_WPM)))
             lib.espeak_SetParameter(espeakRATE, wpm, 0)
             lib.espeak_SetParameter(espeakPITCH, 50, 0)
+            if hasattr(lib, "espeak_ng_SetRandSeed"):  # libespeak-ng >= 1.52: its noise source restarts
+                lib.espeak_ng_SetRandSeed(RAND_SEED)
             data = clean.encode("utf-8")
             buf = ctypes.create_string_buffer(data)
             col = _Collector(sr)

@@ -1,0 +1,111 @@
+"""`avatar` command line: render a script to a narrated talking-avatar MP4.
+
+Exit codes: 0 done, 2 bad input (one line naming the file and the problem), 1 internal error,
+130 interrupted. Nothing is left at the destination when a render fails.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+import avatar
+from avatar.errors import AvatarError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Turn a slide script into a narrated talking-avatar explainer video, fully offline.")
+err = Console(stderr=True)
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 1
+EXIT_INTERRUPTED = 130
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"avatar {avatar.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+) -> None:
+    """Turn a slide script into a narrated talking-avatar explainer video, fully offline."""
+
+
+def _fail(message: str, code: int) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def render(
+    script: Path = typer.Argument(..., help="Script file: Markdown (Marp style) or YAML."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Output .mp4 (default: the script's name in the current folder). SRT, VTT and JSON are written beside it."),
+    portrait: Optional[Path] = typer.Option(None, "--portrait", help="Portrait photo of the presenter (default: the script's, else the bundled one)."),
+    voice: Optional[str] = typer.Option(None, "--voice", help="Voice id, e.g. en-us, de, fr, en-us+f3 (espeak-ng), or engine:voice."),
+    template: Optional[str] = typer.Option(None, "--template", help="Slide theme: a name under templates/ or a theme folder."),
+    var: Optional[List[str]] = typer.Option(None, "--var", help="Template variable key=value (repeatable)."),
+    fps: Optional[int] = typer.Option(None, "--fps", help="Frames per second (default 25)."),
+    size: Optional[str] = typer.Option(None, "--size", help="Video size WxH (default 1920x1080)."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Seed for blinks and head motion (same seed, same video)."),
+    captions: Optional[bool] = typer.Option(None, "--captions/--no-captions", help="Embed the caption track (sidecars are always written)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout."),
+) -> None:
+    """Render SCRIPT to an MP4 with captions, chapters and a JSON manifest."""
+    from avatar.api import render as render_video
+    from avatar.script import parse_variables
+
+    warnings: list[str] = []
+
+    def warn(message: str) -> None:
+        warnings.append(message)
+        if not quiet:
+            err.print(f"[yellow]warning:[/] {message}", highlight=False)
+
+    logging.basicConfig(level=logging.ERROR)
+    show = not quiet and not as_json and err.is_terminal
+    columns = (TextColumn("[bold]{task.description:<8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TimeRemainingColumn())
+    try:
+        variables = parse_variables(var)
+        with Progress(*columns, console=err, disable=not show, transient=False) as bar:
+            tasks: dict[str, int] = {}
+
+            def progress(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(stage, total=total)
+                bar.update(tasks[stage], completed=done, total=total)
+
+            result = render_video(script, output, portrait=portrait, voice=voice, template=template,
+                                  variables=variables, fps=fps, size=size, seed=seed, captions=captions,
+                                  progress=progress, warn=warn)
+    except AvatarError as exc:
+        _fail(str(exc), EXIT_BAD_INPUT)
+    except KeyboardInterrupt:
+        _fail("interrupted; nothing was written", EXIT_INTERRUPTED)
+    except Exception as exc:  # an internal error: still one line, with the type for the bug report
+        _fail(f"internal error: {exc.__class__.__name__}: {exc}", EXIT_INTERNAL)
+
+    if as_json:
+        typer.echo(json.dumps({
+            "output": str(result.output), "captions": [str(p) for p in result.captions],
+            "manifest": str(result.manifest), "duration": round(result.duration, 3),
+            "wall_time": round(result.wall_time, 3), "speed": round(result.speed, 2),
+            "provider": result.provider, "slides": result.slides, "warnings": warnings,
+        }))
+    elif not quiet:
+        err.print(f"[green]wrote[/] {result.output} ({result.duration:.1f} s video in {result.wall_time:.1f} s, "
+                  f"{result.speed:.1f}x real time, {result.provider})", highlight=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,100 @@
+import pytest
+
+from avatar.errors import AvatarError
+from avatar.script import load_script, parse_variables
+
+DECK = """---
+title: Course for {{ learner }}
+learner: World
+voice: en-us
+marp: true
+---
+# Hello {{ learner }}
+<!-- Hello {{ learner }}, welcome. -->
+---
+# Points
+- first point
+- second <point> & more
+![diagram](pic.png)
+<!-- Two points
+   across lines. -->
+"""
+
+
+def write(tmp_path, text, name="deck.md"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_markdown_slides_titles_bullets_images_and_narration(tmp_path):
+    deck = load_script(write(tmp_path, DECK))
+    assert deck.meta.title == "Course for World"
+    assert deck.meta.voice == "en-us"
+    assert [s.title for s in deck.slides] == ["Hello World", "Points"]
+    assert deck.slides[0].layout == "title"
+    second = deck.slides[1]
+    assert second.bullets == ["first point", "second <point> & more"]
+    assert second.image == tmp_path / "pic.png"
+    assert second.layout == "image"
+    assert second.narration == "Two points across lines."
+
+
+def test_variables_from_command_line_override_front_matter(tmp_path):
+    deck = load_script(write(tmp_path, DECK), {"learner": "Ada"})
+    assert deck.slides[0].narration == "Hello Ada, welcome."
+    assert deck.meta.title == "Course for Ada"
+
+
+def test_undefined_variable_is_named(tmp_path):
+    path = write(tmp_path, "# Hi\n<!-- Hello {{ name }} -->\n")
+    with pytest.raises(AvatarError) as err:
+        load_script(path)
+    assert str(path) in str(err.value) and "'name'" in str(err.value)
+
+
+def test_sandbox_blocks_attribute_tricks(tmp_path):
+    path = write(tmp_path, "# Hi\n<!-- {{ ''.__class__.__mro__ }} -->\n")
+    with pytest.raises(AvatarError):
+        load_script(path)
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("---\ntitle: [unclosed\n---\n# A\n<!-- a -->\n", "broken front matter"),
+    ("---\ntitle: x\n---\n", "no slides"),
+    ("# Silent slide\n- a bullet\n", "no narration"),
+    ("---\nfps: 1000\n---\n# A\n<!-- a -->\n", "fps"),
+    ("---\nsize: 1919x1080\n---\n# A\n<!-- a -->\n", "even"),
+])
+def test_bad_scripts_give_one_line_errors(tmp_path, text, problem):
+    path = write(tmp_path, text)
+    with pytest.raises(AvatarError) as err:
+        load_script(path)
+    message = str(err.value)
+    assert message.startswith(str(path)) and problem in message and "\n" not in message
+
+
+def test_yaml_script_uses_the_same_model(tmp_path):
+    path = write(tmp_path, """
+meta:
+  title: YAML deck
+  learner: Bo
+slides:
+  - title: Hi {{ learner }}
+    narration: Hello {{ learner }}.
+  - title: List
+    bullets: [a, b]
+    narration: Two bullets.
+""", name="deck.yaml")
+    deck = load_script(path)
+    assert deck.meta.title == "YAML deck"
+    assert deck.slides[0].title == "Hi Bo"
+    assert deck.slides[1].layout == "bullets"
+
+
+def test_missing_script_and_bad_var():
+    with pytest.raises(AvatarError, match="script not found"):
+        load_script("no/such/file.md")
+    with pytest.raises(AvatarError, match="key=value"):
+        parse_variables(["novalue"])
+    assert parse_variables(["a=1", "b=x=y"]) == {"a": "1", "b": "x=y"}

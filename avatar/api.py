@@ -25,7 +25,7 @@ from avatar.encode import Chapter, Mp4Writer
 from avatar.errors import AvatarError
 from avatar.face.rig import build_rig
 from avatar.motion import build_motion
-from avatar.render.renderer import PresenterRenderer
+from avatar.presenter.renderer import PresenterRenderer
 from avatar.script import Presentation, Slide, load_script
 from avatar.slides import load_theme, render_slide
 from speech.errors import SpeechError

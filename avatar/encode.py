@@ -250,7 +250,8 @@ class Mp4Writer:
         cc.color_range = _RANGE_MPEG
         self._vstream = v
 
-        a = c.add_stream("aac", rate=self.audio_rate, layout="mono")
+        # the fast coder is ~5x quicker than FFmpeg's default two-loop search, inaudibly for speech
+        a = c.add_stream("aac", rate=self.audio_rate, layout="mono", options={"aac_coder": "fast"})
         a.codec_context.bit_rate = self.audio_bitrate
         self._astream = a
 

@@ -28,13 +28,13 @@ from avatar.motion.track import PARAMETERS
 
 log = logging.getLogger(__name__)
 
-RIG_VERSION = 5
+RIG_VERSION = 6
 MIN_FACE_PX = 96
 PAD = 2  # source pre-padding in pixels, matching the warp graph
 # jaw_open values with their own map. Blending two maps of different openings moves the lip edge
 # only approximately; blending between nearby keys keeps the lips their own thickness.
 JAW_KEYS = (0.1, 0.25, 0.45, 0.7, 1.0)
-FULL_GAP = 0.6  # inner-lip gap at jaw_open=1, in mouth half-widths (30% of the mouth width)
+FULL_GAP = 0.75  # inner-lip gap at jaw_open=1, in mouth half-widths (37% of the mouth width)
 SEAM_GAP = 0.02  # px between closed lips: the triangles across it are slivers that never claim a pixel
 HEAD_STEP = {"yaw": 3.0, "pitch": 3.0, "roll": 3.0, "tx": 0.02, "ty": 0.02}
 BASIS_NAMES = tuple(f"jaw_{k}" for k in range(len(JAW_KEYS))) + PARAMETERS[1:]

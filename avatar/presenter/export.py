@@ -1,6 +1,6 @@
 """Build the weight-free warp graph in torch and export it to ONNX.
 
-    python -m avatar.render.export [--out avatar/models/warp.onnx]
+    python -m avatar.presenter.export [--out avatar/models/warp.onnx]
 
 The graph renders N presenter frames from one source image:
 
@@ -92,7 +92,7 @@ def export_bytes() -> bytes:
     for node in model.graph.node:
         del node.metadata_props[:]
     model.ir_version = IR_VERSION
-    model.producer_name = "avatar.render.export"
+    model.producer_name = "avatar.presenter.export"
     model.producer_version = ""
     model.doc_string = "Weight-free warp graph of the talking-avatar renderer"
     onnx.checker.check_model(model)

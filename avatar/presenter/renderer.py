@@ -1,6 +1,8 @@
 """Rig + MotionTrack -> presenter frames, through the ONNX warp graph (CUDA when present, CPU otherwise)."""
 from __future__ import annotations
 
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator
 
 import numpy as np
@@ -8,7 +10,7 @@ import numpy as np
 from avatar.face.mouth import paint_interior
 from avatar.face.rig import JAW_KEYS, Rig
 from avatar.motion.track import PARAMETERS, MotionTrack
-from avatar.render.export import WARP_MODEL
+from avatar.presenter.export import WARP_MODEL
 from avatar.runtime import provider_of, session
 
 BATCH = 8
@@ -59,6 +61,20 @@ class PresenterRenderer:
                                self._mouth_half_width)
         return frames
 
-    def frames(self, track: MotionTrack) -> Iterator[np.ndarray]:
-        for start in range(0, len(track), self.batch):
-            yield from self.render(track.values[start:start + self.batch])
+    def frames(self, track: MotionTrack, prefetch: int = 2) -> Iterator[np.ndarray]:
+        """Frames of a track, in order. Batches are rendered `prefetch` ahead on a worker thread, so
+        rendering overlaps with whatever consumes the frames (onnxruntime and the encoder both
+        release the GIL)."""
+        batches = (track.values[start:start + self.batch] for start in range(0, len(track), self.batch))
+        if prefetch <= 0:
+            for values in batches:
+                yield from self.render(values)
+            return
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="presenter") as pool:
+            pending: deque = deque()
+            for values in batches:
+                pending.append(pool.submit(self.render, values))
+                if len(pending) > prefetch:
+                    yield from pending.popleft().result()
+            while pending:
+                yield from pending.popleft().result()

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from avatar.render.export import WARP_MODEL
+from avatar.presenter.export import WARP_MODEL
 
 
 def test_committed_graph_matches_a_fresh_export():
@@ -9,7 +9,7 @@ def test_committed_graph_matches_a_fresh_export():
     pytest.importorskip("onnxscript", reason="onnxscript is needed by torch's ONNX exporter")
     import onnx
 
-    from avatar.render.export import export_bytes
+    from avatar.presenter.export import export_bytes
 
     fresh = onnx.load_from_string(export_bytes())
     committed = onnx.load(str(WARP_MODEL))
@@ -21,7 +21,7 @@ def test_committed_graph_matches_a_fresh_export():
 
 def test_onnx_runtime_matches_the_torch_module():
     torch = pytest.importorskip("torch", reason="torch is needed for the reference module")
-    from avatar.render.export import _build_module, example_inputs
+    from avatar.presenter.export import _build_module, example_inputs
     from avatar.runtime import session
 
     inputs = example_inputs(40, 56, 3, 5)

@@ -2,7 +2,7 @@ import numpy as np
 
 from avatar.face import landmarks as lm
 from avatar.motion.track import PARAMETERS
-from avatar.render.renderer import PresenterRenderer, coefficients, jaw_weights
+from avatar.presenter.renderer import PresenterRenderer, coefficients, jaw_weights
 
 
 def pose(**values):

@@ -235,7 +235,7 @@ def load_script(path: str | Path, variables: dict[str, Any] | None = None) -> Pr
         raise AvatarError(source, _location(exc.errors())) from None
     except TypeError as exc:
         raise AvatarError(source, f"unexpected structure: {exc}") from None
-    return _resolve_paths(presentation, source.parent)
+    return _resolve_paths(presentation, source.parent.resolve())
 
 
 def _resolve_paths(presentation: Presentation, base: Path) -> Presentation:

@@ -20,7 +20,10 @@ BORDER_ANCHORS = 12  # per side; anchors on the crop border never move
 
 @dataclass
 class FaceGeometry:
-    points: np.ndarray  # (M, 2) control points in crop pixels: mesh (468), halo, border anchors
+    points: np.ndarray  # (M, 2) control points in the upright face frame: mesh (468), halo, border anchors
+    image_points: np.ndarray  # (M, 2) the same points in crop pixels
+    centre: np.ndarray  # (2,) the face centre both frames turn about
+    rotation: np.ndarray  # (2, 2) upright frame -> image frame
     depth: np.ndarray  # (M,) mesh z for mesh points (pixels, negative = nearer), 0 elsewhere
     size: int
     mouth_center: np.ndarray  # (2,)
@@ -40,28 +43,39 @@ class FaceGeometry:
 
 
 def build_geometry(mesh: np.ndarray, size: int) -> FaceGeometry:
+    """Measure the face once. Deformations work in an upright face frame (the eye line level), so
+    a head tilted in the photo still opens its jaw along its own axis; `to_image` maps back."""
     mesh = np.asarray(mesh, dtype=np.float64)
-    xy = mesh[:, :2]
-    oval = xy[list(lm.FACE_OVAL)]
-    face_center = oval.mean(axis=0)
-    halo = np.clip(face_center + (oval - face_center) * HALO_SCALE, 2.0, size - 3.0)
+    image_xy = mesh[:, :2]
+    oval_image = image_xy[list(lm.FACE_OVAL)]
+    centre = oval_image.mean(axis=0)
+    eye_line = image_xy[lm.LEFT_EYE_CORNERS[0]] - image_xy[lm.RIGHT_EYE_CORNERS[0]]
+    roll = float(np.arctan2(eye_line[1], eye_line[0]))
+    c, s = np.cos(roll), np.sin(roll)
+    to_image = np.array([[c, -s], [s, c]])  # upright frame -> image frame (about `centre`)
+
+    halo = np.clip(centre + (oval_image - centre) * HALO_SCALE, 2.0, size - 3.0)
     t = np.linspace(0.0, size - 1.0, BORDER_ANCHORS, endpoint=False)
     edge = float(size - 1)
     border = np.concatenate([
         np.stack([t, np.zeros_like(t)], 1), np.stack([np.full_like(t, edge), t], 1),
         np.stack([edge - t, np.full_like(t, edge)], 1), np.stack([np.zeros_like(t), edge - t], 1),
     ])
-    points = np.concatenate([xy, halo, border])
+    image_points = np.concatenate([image_xy, halo, border])
+    points = (image_points - centre) @ to_image + centre  # row vectors: p_up = R^T (p - c) + c
+    xy = points[:len(image_xy)]
     n_mesh, n_halo = len(xy), len(halo)
     is_mesh = np.zeros(len(points), bool)
     is_mesh[:n_mesh] = True
     halo_of = np.full(len(points), -1)
     halo_of[n_mesh:n_mesh + n_halo] = list(lm.FACE_OVAL)
     # motion fades to nothing at the crop's edge: halo points near it follow the face less
-    edge_distance = np.minimum(points, size - 1 - points).min(axis=1)
+    edge_distance = np.minimum(image_points, size - 1 - image_points).min(axis=1)
     halo_weight = np.clip(edge_distance / (0.12 * size), 0.0, 1.0)
     depth = np.zeros(len(points))
     depth[:n_mesh] = mesh[:, 2]
+    oval = xy[list(lm.FACE_OVAL)]
+    face_center = oval.mean(axis=0)
 
     upper_inner = xy[list(lm.LIPS_INNER_UPPER)]
     lower_inner = xy[list(lm.LIPS_INNER_LOWER)]
@@ -90,12 +104,17 @@ def build_geometry(mesh: np.ndarray, size: int) -> FaceGeometry:
         upper_lip[i] = lower_lip[i] = False
 
     return FaceGeometry(
-        points=points, depth=depth, size=size, mouth_center=mouth_center, mouth_half_width=half_width,
+        points=points, image_points=image_points, centre=centre, rotation=to_image, depth=depth, size=size, mouth_center=mouth_center, mouth_half_width=half_width,
         chin_y=chin_y, hinge_y=hinge_y, face_center=face_center,
         face_width=float(np.ptp(oval[:, 0])), face_height=float(np.ptp(oval[:, 1])),
         upper_lip=upper_lip, lower_lip=lower_lip, seam_x=seam_x, seam_y=seam_y, is_mesh=is_mesh,
         halo_of=halo_of, halo_weight=halo_weight,
     )
+
+
+def to_image(g: FaceGeometry, upright_points: np.ndarray) -> np.ndarray:
+    """Control-point positions in the upright frame -> crop pixels."""
+    return (upright_points - g.centre) @ g.rotation.T + g.centre
 
 
 def face_center_scale(pts: np.ndarray, center: np.ndarray, scale: float) -> np.ndarray:

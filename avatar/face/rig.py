@@ -28,7 +28,7 @@ from avatar.motion.track import PARAMETERS
 
 log = logging.getLogger(__name__)
 
-RIG_VERSION = 6
+RIG_VERSION = 7
 MIN_FACE_PX = 96
 PAD = 2  # source pre-padding in pixels, matching the warp graph
 # jaw_open values with their own map. Blending two maps of different openings moves the lip edge
@@ -191,20 +191,22 @@ def build_rig_from_image(image: np.ndarray, path: Path, size: int, warn: Callabl
     jaw_full_px = FULL_GAP * g.mouth_half_width / per_px
 
     # at rest the lips close: a portrait with parted lips has its jaw raised by the gap
-    gap0 = float(mesh[lm.LOWER_LIP_CENTER_INNER, 1] - mesh[lm.UPPER_LIP_CENTER_INNER, 1]) - SEAM_GAP
-    rest = g.points + (deform.jaw(g, -gap0 / per_px) if gap0 > 0 else 0.0)
-    rest = _unfold_lips(rest, close=True)
+    upright_mesh = g.points[:len(mesh)]
+    gap0 = float(upright_mesh[lm.LOWER_LIP_CENTER_INNER, 1] - upright_mesh[lm.UPPER_LIP_CENTER_INNER, 1]) - SEAM_GAP
+    rest_up = _unfold_lips(g.points + (deform.jaw(g, -gap0 / per_px) if gap0 > 0 else 0.0), close=True)
     inner = list(lm.LIPS_INNER_UPPER) + list(lm.LIPS_INNER_LOWER)
 
     def pose(state: dict[str, float]) -> np.ndarray:
-        return _unfold_lips(rest + _displacement(g, state, jaw_full_px))
+        """Control points in crop pixels for a parameter state (deformed upright, then turned back)."""
+        return deform.to_image(g, _unfold_lips(rest_up + _displacement(g, state, jaw_full_px)))
 
     def difference(state: dict[str, float], reference: dict[str, float], scale_by: float = 1.0):
         a, b = pose(state), pose(reference)
-        return ((sampling_map(a, g.points, size) - sampling_map(b, g.points, size)) / scale_by,
+        return ((sampling_map(a, g.image_points, size) - sampling_map(b, g.image_points, size)) / scale_by,
                 (a[inner] - b[inner]) / scale_by)
 
-    rest_map = sampling_map(rest, g.points, size)
+    rest = deform.to_image(g, rest_up)
+    rest_map = sampling_map(rest, g.image_points, size)
     changes = [difference({"jaw_open": key}, {}) for key in JAW_KEYS]
     for name in PARAMETERS[1:]:
         if name in HEAD_STEP:

@@ -40,6 +40,14 @@ def test_markdown_slides_titles_bullets_images_and_narration(tmp_path):
     assert second.narration == "Two points across lines."
 
 
+def test_relative_script_path_resolves_images_against_its_folder(tmp_path, monkeypatch):
+    (tmp_path / "deck").mkdir()
+    write(tmp_path / "deck", DECK)
+    monkeypatch.chdir(tmp_path)
+    deck = load_script("deck/deck.md")
+    assert deck.slides[1].image == tmp_path / "deck" / "pic.png"
+
+
 def test_variables_from_command_line_override_front_matter(tmp_path):
     deck = load_script(write(tmp_path, DECK), {"learner": "Ada"})
     assert deck.slides[0].narration == "Hello Ada, welcome."

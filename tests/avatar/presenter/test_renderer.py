@@ -81,4 +81,7 @@ def test_renders_are_deterministic_and_batched(hopper_rig):
     values = np.stack([pose(jaw_open=i / 10, yaw=i / 5) for i in range(7)])
     frames = list(renderer.frames(MotionTrack(25, values)))
     assert len(frames) == 7
-    assert np.array_equal(frames[5], renderer.render(values[5:6])[0])
+    again = list(renderer.frames(MotionTrack(25, values)))
+    assert all(np.array_equal(a, b) for a, b in zip(frames, again))
+    # a batch of one may round differently in the matmul, never by more than a level
+    assert np.abs(frames[5].astype(int) - renderer.render(values[5:6])[0].astype(int)).max() <= 1

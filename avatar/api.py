@@ -9,36 +9,30 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-import numpy as np
-
 import avatar
-from avatar.captions import Cue, cues_from_words, write_srt, write_vtt
+from avatar.captions import write_srt, write_vtt
 from avatar.compose import compose
 from avatar.encode import Chapter, Mp4Writer
 from avatar.errors import AvatarError
 from avatar.face.rig import build_rig
 from avatar.motion import build_motion
 from avatar.presenter.renderer import PresenterRenderer
-from avatar.script import Presentation, Slide, load_script
+from avatar.narration import LEAD_IN, narrate, padded, voice_for
+from avatar.script import load_script
 from avatar.slides import load_theme, render_slide
-from speech.errors import SpeechError
 from speech.features import frame_features
-from speech.types import Utterance
 
 log = logging.getLogger(__name__)
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 DEFAULT_PORTRAIT = ASSETS / "portraits" / "grace_hopper.jpg"
-LEAD_IN = 0.3  # s of silence on each slide before the presenter speaks
-TAIL = 0.6  # s after the narration before the next slide
-Progress = Callable[[str, int, int], None]
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
 @dataclass
@@ -56,87 +50,6 @@ class RenderResult:
     def speed(self) -> float:
         """Video seconds rendered per wall-clock second."""
         return self.duration / self.wall_time if self.wall_time else float("inf")
-
-
-@dataclass
-class _SlidePlan:
-    slide: Slide
-    utterance: Utterance
-    start: float  # s in the video
-    n_frames: int
-    cues: list[Cue]
-
-
-def _language_voice(presentation: Presentation, voice: str | None) -> tuple[str, str | None]:
-    """(engine, voice id) from 'engine:voice', a bare voice id, or the script's language."""
-    chosen = voice or presentation.meta.voice
-    if chosen and ":" in chosen:
-        engine, _, name = chosen.partition(":")
-        return engine, name or None
-    if chosen:
-        return "espeak", chosen
-    language = presentation.meta.language.lower()
-    return "espeak", "en-us" if language in {"en", "en-us"} else language
-
-
-def _load_recording(path: Path) -> Utterance:
-    import soundfile
-
-    if not path.is_file():
-        raise AvatarError(path, "audio file not found")
-    try:
-        samples, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
-    except Exception as exc:  # soundfile raises its own error types
-        raise AvatarError(path, f"not an audio file soundfile can read ({exc.__class__.__name__})") from None
-    return Utterance(samples=samples.mean(axis=1), sample_rate=int(rate))
-
-
-def _speak(slide: Slide, engine: str, voice: str | None, warn: Callable[[str], None]) -> Utterance:
-    from speech.tts import synthesize
-
-    if slide.audio is not None:
-        utterance = _load_recording(slide.audio)
-        utterance.text = slide.narration
-        warn(f"{slide.audio}: recorded narration is not force-aligned yet; the mouth follows its loudness")
-        return utterance
-    try:
-        return synthesize(slide.narration, voice=voice, engine=engine)
-    except SpeechError as exc:
-        raise AvatarError(f"voice {voice!r}" if voice else "voice", str(exc)) from None
-
-
-def _plan(presentation: Presentation, fps: int, engine: str, voice: str | None,
-          warn: Callable[[str], None], progress: Progress) -> list[_SlidePlan]:
-    plans, start = [], 0.0
-    for i, slide in enumerate(presentation.slides):
-        utterance = _speak(slide, engine, voice, warn)
-        n_frames = math.ceil((LEAD_IN + utterance.duration + TAIL) * fps)
-        if utterance.words:
-            cues = cues_from_words(slide.narration, utterance.words, offset=start + LEAD_IN)
-        elif slide.narration.strip():
-            cues = [Cue(start + LEAD_IN, start + LEAD_IN + utterance.duration, slide.narration.strip())]
-        else:
-            cues = []
-        plans.append(_SlidePlan(slide, utterance, start, n_frames, cues))
-        start += n_frames / fps
-        progress("speech", i + 1, len(presentation.slides))
-    return plans
-
-
-def _padded(utterance: Utterance, n_samples_before: int) -> Utterance:
-    """The utterance shifted right by some silence, with its timings shifted along."""
-    from dataclasses import replace
-
-    from speech.types import Phone, Word
-
-    shift = n_samples_before / utterance.sample_rate
-    return Utterance(
-        samples=np.concatenate([np.zeros(n_samples_before, np.float32), utterance.samples.astype(np.float32)]),
-        sample_rate=utterance.sample_rate,
-        phones=[Phone(p.symbol, p.start + shift, p.end + shift, p.stress) for p in utterance.phones],
-        words=[replace(w, start=w.start + shift, end=w.end + shift) for w in utterance.words],
-        text=utterance.text,
-    )
 
 
 def _check_output(output: Path) -> None:
@@ -199,8 +112,8 @@ def render(
     timings["rig"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    engine, voice_id = _language_voice(presentation, voice)
-    plans = _plan(presentation, meta.fps, engine, voice_id, warn, progress)
+    engine, voice_id = voice_for(presentation, voice)
+    plans = narrate(presentation, meta.fps, engine, voice_id, warn, progress)
     timings["speech"] = time.perf_counter() - t
     total_frames = sum(p.n_frames for p in plans)
     duration = total_frames / meta.fps
@@ -221,7 +134,7 @@ def render(
                                      count=len(plans), deck_title=meta.title, base_dir=script.parent)
             stage["slides"] += time.perf_counter() - t
             t = time.perf_counter()
-            utterance = _padded(plan.utterance, round(LEAD_IN * plan.utterance.sample_rate))
+            utterance = padded(plan.utterance, LEAD_IN)
             features = frame_features(utterance, meta.fps)
             track = build_motion(utterance, features, meta.fps, plan.n_frames, seed=meta.seed,
                                  clock_offset=plan.start, slide_index=i)

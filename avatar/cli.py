@@ -107,5 +107,48 @@ def render(
                   f"{result.speed:.1f}x real time, {result.provider})", highlight=False)
 
 
+SCRIPT_SUFFIXES = {".md", ".markdown", ".yaml", ".yml"}
+
+
+@app.command()
+def lipsync(
+    source: Path = typer.Argument(..., help="A script (.md/.yaml) or an audio file (.wav, .flac, .ogg)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Output file (default: SOURCE's name with .json/.tsv, in the current folder)."),
+    fmt: str = typer.Option("json", "--format", "-f", help="json (all parameters, shapes, phones) or tsv (one row per frame)."),
+    text: Optional[str] = typer.Option(None, "--text", help="Transcript of an audio file (text, or a path to a .txt file) for forced alignment."),
+    voice: Optional[str] = typer.Option(None, "--voice", help="Voice for a script's narration (as for render)."),
+    var: Optional[List[str]] = typer.Option(None, "--var", help="Template variable key=value for a script (repeatable)."),
+    fps: int = typer.Option(25, "--fps", help="Frames per second of the timeline."),
+    seed: int = typer.Option(0, "--seed", help="Seed for blinks and head motion."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No output but errors."),
+) -> None:
+    """Export our lip-sync as a per-frame timeline (mouth parameters + Rhubarb-style shapes A-H, X)."""
+    from avatar.motion.timeline import timeline, write
+    from avatar.narration import timeline_pieces
+
+    if fmt not in {"json", "tsv"}:
+        _fail(f"--format: expected json or tsv, got {fmt!r}", EXIT_BAD_INPUT)
+    if not 10 <= fps <= 120:
+        _fail(f"--fps: expected 10 to 120, got {fps}", EXIT_BAD_INPUT)
+    warnings: list[str] = []
+
+    def warn(message: str) -> None:
+        warnings.append(message)
+        if not quiet:
+            err.print(f"[yellow]warning:[/] {message}", highlight=False)
+
+    out = output or Path.cwd() / f"{source.stem}.{fmt}"
+    try:
+        if not out.parent.is_dir():
+            raise AvatarError(out, f"folder {out.parent} does not exist")
+        pieces = timeline_pieces(source, fps=fps, voice=voice, transcript=text, variables=var, seed=seed,
+                                 is_script=source.suffix.lower() in SCRIPT_SUFFIXES, warn=warn)
+        path = write(timeline(pieces, fps), out, fmt)
+    except AvatarError as exc:
+        _fail(str(exc), EXIT_BAD_INPUT)
+    if not quiet:
+        err.print(f"[green]wrote[/] {path}", highlight=False)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())

@@ -55,6 +55,29 @@ def phone_segments(utterance: Utterance) -> list[Segment]:
     return result
 
 
+def shape_letters(utterance: Utterance, mouth: np.ndarray, fps: float) -> list[str]:
+    """Rhubarb-style mouth shape per frame (A-H, X): the viseme of the phone being spoken, with
+    closed lips as A and silence as X; without phones, a shape from the jaw opening."""
+    times = frame_times(len(mouth), fps)
+    jaw = mouth[:, MOUTH.index("jaw_open")]
+    press = mouth[:, MOUTH.index("lip_press")]
+    letters = []
+    segs = [s for s in phone_segments(utterance) if s.viseme.name != "rest"] if utterance.phones else []
+    starts = np.array([s.start for s in segs])
+    for t, j, p in zip(times, jaw, press):
+        if j <= 0.02 and p >= 0.8:
+            letters.append("A")
+            continue
+        k = int(np.searchsorted(starts, t, side="right")) - 1
+        if segs and 0 <= k < len(segs) and segs[k].start <= t < segs[k].end and not segs[k].viseme.closure:
+            letters.append(segs[k].viseme.shape)
+        elif j <= 0.02:
+            letters.append("X")
+        else:
+            letters.append("B" if j < 0.3 else "C" if j < 0.6 else "D")
+    return letters
+
+
 def frame_times(n_frames: int, fps: float) -> np.ndarray:
     return (np.arange(n_frames) + 0.5) / fps
 
@@ -93,8 +116,20 @@ def _frames_in(start: float, end: float, fps: float, n_frames: int) -> np.ndarra
     return np.arange(max(first, 0), min(last, n_frames - 1) + 1)
 
 
+def loudness_mouth(features: FrameFeatures, fps: float, n_frames: int) -> np.ndarray:
+    """Fallback without phones (a recording with no transcript): the jaw follows voiced loudness."""
+    mouth = np.zeros((n_frames, len(MOUTH)), np.float32)
+    m = min(n_frames, features.n_frames)
+    voiced_loudness = features.loudness[:m] * np.where(features.voiced[:m], 1.0, 0.5)
+    jaw = np.clip((voiced_loudness - 0.2) / 0.8, 0, 1) * 0.7
+    mouth[:m, MOUTH.index("jaw_open")] = _smooth_jaw(jaw.astype(np.float32), fps)
+    return mouth
+
+
 def mouth_track(utterance: Utterance, features: FrameFeatures, fps: float, n_frames: int) -> np.ndarray:
     """(n_frames, len(MOUTH)) mouth parameters for an utterance starting at frame 0."""
+    if not utterance.phones:
+        return loudness_mouth(features, fps, n_frames)
     times = frame_times(n_frames, fps)
     segs = phone_segments(utterance)
     mouth = blend_targets(segs, times)

@@ -9,7 +9,7 @@ import numpy as np
 
 from avatar.face.mouth import paint_interior
 from avatar.face.rig import JAW_KEYS, Rig
-from avatar.motion.track import PARAMETERS, MotionTrack
+from avatar.motion.track import MotionTrack
 from avatar.presenter.export import WARP_MODEL
 from avatar.runtime import provider_of, session
 

@@ -1,0 +1,151 @@
+"""Presentation -> what the presenter says on each slide, and when: the narration timeline.
+
+Each slide gets its Utterance (synthesised, or a recording), a start time on the video's clock,
+a whole number of frames (a lead-in of silence, the speech, a tail) and its caption cues. Both
+`avatar.render()` and `avatar lipsync` build on this.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from avatar.captions import Cue, cues_from_words
+from avatar.errors import AvatarError
+from avatar.script import Presentation, Slide
+from speech.errors import SpeechError
+from speech.types import Phone, Utterance
+
+LEAD_IN = 0.3  # s of silence on each slide before the presenter speaks
+TAIL = 0.6  # s after the narration before the next slide
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class SlidePlan:
+    slide: Slide
+    utterance: Utterance
+    start: float  # s in the video
+    n_frames: int
+    cues: list[Cue]
+
+
+def voice_for(presentation: Presentation, voice: str | None) -> tuple[str, str | None]:
+    """(engine, voice id) from 'engine:voice', a bare voice id, or the script's language."""
+    chosen = voice or presentation.meta.voice
+    if chosen and ":" in chosen:
+        engine, _, name = chosen.partition(":")
+        return engine, name or None
+    if chosen:
+        return "espeak", chosen
+    language = presentation.meta.language.lower()
+    return "espeak", "en-us" if language in {"en", "en-us"} else language
+
+
+def _load_recording(path: Path) -> Utterance:
+    import soundfile
+
+    if not path.is_file():
+        raise AvatarError(path, "audio file not found")
+    try:
+        samples, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+    except Exception as exc:  # soundfile raises its own error types
+        raise AvatarError(path, f"not an audio file soundfile can read ({exc.__class__.__name__})") from None
+    return Utterance(samples=samples.mean(axis=1), sample_rate=int(rate))
+
+
+def _speak(slide: Slide, engine: str, voice: str | None, warn: Callable[[str], None]) -> Utterance:
+    from speech.tts import synthesize
+
+    if slide.audio is not None:
+        return recording_utterance(slide.audio, slide.narration.strip() or None, warn)
+    try:
+        return synthesize(slide.narration, voice=voice, engine=engine)
+    except SpeechError as exc:
+        raise AvatarError(f"voice {voice!r}" if voice else "voice", str(exc)) from None
+
+
+def narrate(presentation: Presentation, fps: int, engine: str, voice: str | None,
+            warn: Callable[[str], None], progress: Progress | None = None) -> list[SlidePlan]:
+    """Speak every slide and lay the slides out on the video's timeline (whole frames per slide)."""
+    progress = progress or (lambda stage, done, total: None)
+    plans, start = [], 0.0
+    for i, slide in enumerate(presentation.slides):
+        utterance = _speak(slide, engine, voice, warn)
+        n_frames = math.ceil((LEAD_IN + utterance.duration + TAIL) * fps)
+        if utterance.words:
+            cues = cues_from_words(slide.narration, utterance.words, offset=start + LEAD_IN)
+        elif slide.narration.strip():
+            cues = [Cue(start + LEAD_IN, start + LEAD_IN + utterance.duration, slide.narration.strip())]
+        else:
+            cues = []
+        plans.append(SlidePlan(slide, utterance, start, n_frames, cues))
+        start += n_frames / fps
+        progress("speech", i + 1, len(presentation.slides))
+    return plans
+
+
+def padded(utterance: Utterance, seconds: float) -> Utterance:
+    """The utterance shifted right by some silence, with its timings shifted along."""
+    n_samples_before = round(seconds * utterance.sample_rate)
+    shift = n_samples_before / utterance.sample_rate
+    return Utterance(
+        samples=np.concatenate([np.zeros(n_samples_before, np.float32), utterance.samples.astype(np.float32)]),
+        sample_rate=utterance.sample_rate,
+        phones=[Phone(p.symbol, p.start + shift, p.end + shift, p.stress) for p in utterance.phones],
+        words=[replace(w, start=w.start + shift, end=w.end + shift) for w in utterance.words],
+        text=utterance.text,
+    )
+
+
+def transcript_of(text: str | None) -> str | None:
+    """--text: the transcript itself, or the path of a text file holding it."""
+    if text and Path(text).suffix.lower() == ".txt":
+        if not Path(text).is_file():
+            raise AvatarError(text, "transcript file not found")
+        return Path(text).read_text(encoding="utf-8").strip()
+    return text
+
+
+def recording_utterance(path: Path, transcript: str | None, warn: Callable[[str], None]) -> Utterance:
+    """A recording with phone and word timings from forced alignment, or loudness only (warned)."""
+    utterance = _load_recording(Path(path))
+    if transcript:
+        try:
+            from speech.align import align
+        except ImportError:
+            warn(f"{path}: forced alignment needs pocketsphinx (pip install pocketsphinx); the mouth follows loudness")
+            return utterance
+        try:
+            utterance.phones, utterance.words = align(utterance.samples, utterance.sample_rate, transcript)
+        except SpeechError as exc:
+            raise AvatarError(path, str(exc)) from None
+        utterance.text = transcript
+    else:
+        warn(f"{path}: no transcript, so no phones: the mouth follows the recording's loudness")
+    return utterance
+
+
+def timeline_pieces(source: Path, *, fps: int, voice: str | None, transcript: str | None, variables,
+                    seed: int, is_script: bool, warn: Callable[[str], None]):
+    """(start, utterance, MotionTrack) per slide of a script, or one piece for an audio file."""
+    from avatar.motion import build_motion
+    from avatar.script import load_script, parse_variables
+    from speech.features import frame_features
+
+    if is_script:
+        presentation = load_script(source, parse_variables(variables))
+        engine, voice_id = voice_for(presentation, voice)
+        pieces = []
+        for i, plan in enumerate(narrate(presentation, fps, engine, voice_id, warn)):
+            utterance = padded(plan.utterance, LEAD_IN)
+            track = build_motion(utterance, frame_features(utterance, fps), fps, plan.n_frames, seed=seed,
+                                 clock_offset=plan.start, slide_index=i)
+            pieces.append((plan.start, utterance, track))
+        return pieces
+    utterance = recording_utterance(source, transcript_of(transcript), warn)
+    n_frames = math.ceil(utterance.duration * fps)
+    return [(0.0, utterance, build_motion(utterance, frame_features(utterance, fps), fps, n_frames, seed=seed))]

@@ -72,6 +72,7 @@ def render(
     size: tuple[int, int] | str | None = None,
     seed: int | None = None,
     captions: bool | None = None,
+    landmarks: str = "mediapipe",
     progress: Progress | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> RenderResult:
@@ -107,7 +108,8 @@ def render(
     timings["script"] = time.perf_counter() - t_start
 
     t = time.perf_counter()
-    rig = build_rig(Path(meta.portrait) if meta.portrait else DEFAULT_PORTRAIT, size=box[2], warn=warn)
+    rig = build_rig(Path(meta.portrait) if meta.portrait else DEFAULT_PORTRAIT, size=box[2], warn=warn,
+                    landmarks=landmarks)
     renderer = PresenterRenderer(rig)
     timings["rig"] = time.perf_counter() - t
 
@@ -164,6 +166,7 @@ def render(
         "portrait": str(meta.portrait or DEFAULT_PORTRAIT),
         "portrait_sha256": rig.photo_hash,
         "provider": renderer.provider,
+        "landmarks": landmarks,
         "presenter_box": list(box),
         "seed": meta.seed,
         "slides": [{"index": i + 1, "title": p.slide.title, "start": round(p.start, 3),

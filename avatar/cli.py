@@ -57,6 +57,7 @@ def render(
     size: Optional[str] = typer.Option(None, "--size", help="Video size WxH (default 1920x1080)."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Seed for blinks and head motion (same seed, same video)."),
     captions: Optional[bool] = typer.Option(None, "--captions/--no-captions", help="Embed the caption track (sidecars are always written)."),
+    landmarks: str = typer.Option("mediapipe", "--landmarks", help="Face landmarks: mediapipe (built in) or face-alignment (optional extra; needs its weights in $TORCH_HOME/hub/checkpoints)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout."),
 ) -> None:
@@ -87,7 +88,7 @@ def render(
 
             result = render_video(script, output, portrait=portrait, voice=voice, template=template,
                                   variables=variables, fps=fps, size=size, seed=seed, captions=captions,
-                                  progress=progress, warn=warn)
+                                  landmarks=landmarks, progress=progress, warn=warn)
     except AvatarError as exc:
         _fail(str(exc), EXIT_BAD_INPUT)
     except KeyboardInterrupt:

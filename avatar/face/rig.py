@@ -79,14 +79,32 @@ def load_portrait(path: Path) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
-def find_face(image: np.ndarray, path: Path, warn: Callable[[str], None]) -> np.ndarray:
-    """The largest face's mesh (468, 3) in photo pixels, or an AvatarError saying why there is none."""
-    meshes = [m for m in (mesh_with_presence(image, box) for box in detect_faces(image)[:4]) if m.presence >= 0.5]
+LANDMARK_BACKENDS = ("mediapipe", "face-alignment")
+
+
+def find_face(image: np.ndarray, path: Path, warn: Callable[[str], None], landmarks: str = "mediapipe") -> np.ndarray:
+    """The largest face's mesh (468, 3) in photo pixels, or an AvatarError saying why there is none.
+
+    `landmarks="face-alignment"` refines the mesh with the optional face-alignment package's 68 points.
+    """
+    if landmarks not in LANDMARK_BACKENDS:
+        raise AvatarError("--landmarks", f"unknown landmark backend {landmarks!r}; choose {' or '.join(LANDMARK_BACKENDS)}")
+    if landmarks == "face-alignment":
+        from avatar.face.alignment import check_available
+
+        check_available()
+    found = [(box, mesh_with_presence(image, box)) for box in detect_faces(image)[:4]]
+    found = [(box, m) for box, m in found if m.presence >= 0.5]
+    meshes = [m for _, m in found]
     if not meshes:
         raise AvatarError(path, "no face found in the portrait (use a front-facing photo of one person)")
     if len(meshes) > 1:
         warn(f"{path}: {len(meshes)} faces found; using the largest")
     mesh = meshes[0]  # detections come largest first
+    if landmarks == "face-alignment":
+        from avatar.face.alignment import face_alignment_mesh
+
+        mesh.points = face_alignment_mesh(image, mesh.points, found[0][0])
     points = mesh.points
     oval = points[list(lm.FACE_OVAL), :2]
     width = float(np.ptp(oval[:, 0]))
@@ -176,8 +194,9 @@ def _displacement(g: deform.FaceGeometry, state: dict[str, float], jaw_full_px: 
     return d
 
 
-def build_rig_from_image(image: np.ndarray, path: Path, size: int, warn: Callable[[str], None]) -> Rig:
-    points = find_face(image, path, warn)
+def build_rig_from_image(image: np.ndarray, path: Path, size: int, warn: Callable[[str], None],
+                         landmarks: str = "mediapipe") -> Rig:
+    points = find_face(image, path, warn, landmarks)
     x0, y0, side = crop_square(points, image.shape)
     scale = size / side
     affine = np.array([[scale, 0, -x0 * scale], [0, scale, -y0 * scale]])
@@ -240,12 +259,14 @@ def cache_dir() -> Path:
     return Path(os.environ.get("AVATAR_CACHE_DIR") or user_cache_dir("talking-avatar")) / "rigs"
 
 
-def build_rig(path: Path, size: int = 512, warn: Callable[[str], None] = log.warning, use_cache: bool = True) -> Rig:
+def build_rig(path: Path, size: int = 512, warn: Callable[[str], None] = log.warning, use_cache: bool = True,
+              landmarks: str = "mediapipe") -> Rig:
     """The rig for a portrait at a render size, from the cache when this photo was rigged before."""
     path = Path(path)
     image = load_portrait(path)
     digest = photo_hash(path)
-    cached = cache_dir() / f"{digest}-{size}-v{RIG_VERSION}.npz"
+    backend = "" if landmarks == "mediapipe" else f"-{landmarks}"
+    cached = cache_dir() / f"{digest}-{size}{backend}-v{RIG_VERSION}.npz"
     if use_cache and cached.is_file():
         try:
             with np.load(cached) as data:
@@ -253,7 +274,7 @@ def build_rig(path: Path, size: int = 512, warn: Callable[[str], None] = log.war
                 return Rig(size=size, crop=tuple(data["crop"]), photo_hash=digest, **fields)
         except Exception:  # a damaged cache entry is rebuilt
             log.info("rebuilding damaged rig cache %s", cached)
-    rig = build_rig_from_image(image, path, size, warn)
+    rig = build_rig_from_image(image, path, size, warn, landmarks)
     rig.photo_hash = digest
     if use_cache:
         cached.parent.mkdir(parents=True, exist_ok=True)

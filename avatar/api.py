@@ -115,7 +115,7 @@ def render(
 
     t = time.perf_counter()
     engine, voice_id = voice_for(presentation, voice)
-    plans = narrate(presentation, meta.fps, engine, voice_id, warn, progress)
+    plans = narrate(presentation, meta.fps, engine, voice_id, warn, progress, keep_audio=False)
     timings["speech"] = time.perf_counter() - t
     total_frames = sum(p.n_frames for p in plans)
     duration = total_frames / meta.fps
@@ -136,7 +136,7 @@ def render(
                                      count=len(plans), deck_title=meta.title, base_dir=script.parent)
             stage["slides"] += time.perf_counter() - t
             t = time.perf_counter()
-            utterance = padded(plan.utterance, LEAD_IN)
+            utterance = padded(plan.audio(), LEAD_IN)
             features = frame_features(utterance, meta.fps)
             track = build_motion(utterance, features, meta.fps, plan.n_frames, seed=meta.seed,
                                  clock_offset=plan.start, slide_index=i)

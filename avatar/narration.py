@@ -17,6 +17,7 @@ from avatar.captions import Cue, cues_from_words
 from avatar.errors import AvatarError
 from avatar.script import Presentation, Slide
 from speech.errors import SpeechError
+from speech.text import blank_pauses, strip_pauses
 from speech.types import Phone, Utterance
 
 LEAD_IN = 0.3  # s of silence on each slide before the presenter speaks
@@ -27,10 +28,21 @@ Progress = Callable[[str, int, int], None]
 @dataclass
 class SlidePlan:
     slide: Slide
-    utterance: Utterance
+    utterance: Utterance  # timings always; samples only until `release()` (bounded memory)
     start: float  # s in the video
     n_frames: int
     cues: list[Cue]
+    reload: Callable[[], np.ndarray] | None = None
+
+    def release(self) -> None:
+        """Drop the audio samples; `audio()` brings them back (from the synthesis cache or the file)."""
+        if self.reload is not None:
+            self.utterance = replace(self.utterance, samples=np.zeros(0, np.float32))
+
+    def audio(self) -> Utterance:
+        if len(self.utterance.samples) == 0 and self.reload is not None:
+            return replace(self.utterance, samples=self.reload())
+        return self.utterance
 
 
 def voice_for(presentation: Presentation, voice: str | None) -> tuple[str, str | None]:
@@ -57,32 +69,47 @@ def _load_recording(path: Path) -> Utterance:
     return Utterance(samples=samples.mean(axis=1), sample_rate=int(rate))
 
 
-def _speak(slide: Slide, engine: str, voice: str | None, warn: Callable[[str], None]) -> Utterance:
-    from speech.tts import synthesize
+def _speaker(presentation: Presentation, slide: Slide, engine: str, voice: str | None) -> Callable[[], Utterance]:
+    from speech.speak import speak
 
-    if slide.audio is not None:
-        return recording_utterance(slide.audio, slide.narration.strip() or None, warn)
-    try:
-        return synthesize(slide.narration, voice=voice, engine=engine)
-    except SpeechError as exc:
-        raise AvatarError(f"voice {voice!r}" if voice else "voice", str(exc)) from None
+    meta = presentation.meta
+
+    def run() -> Utterance:
+        try:
+            return speak(slide.narration, engine=engine, voice=voice, rate=slide.rate or meta.rate,
+                         language=meta.language, lexicon=meta.lexicon)
+        except SpeechError as exc:
+            where = f"voice {voice!r}" if voice and "voice" in str(exc).lower() else presentation.source or "narration"
+            raise AvatarError(where, str(exc)) from None
+
+    return run
 
 
 def narrate(presentation: Presentation, fps: int, engine: str, voice: str | None,
-            warn: Callable[[str], None], progress: Progress | None = None) -> list[SlidePlan]:
+            warn: Callable[[str], None], progress: Progress | None = None, keep_audio: bool = True) -> list[SlidePlan]:
     """Speak every slide and lay the slides out on the video's timeline (whole frames per slide)."""
     progress = progress or (lambda stage, done, total: None)
     plans, start = [], 0.0
     for i, slide in enumerate(presentation.slides):
-        utterance = _speak(slide, engine, voice, warn)
+        if slide.audio is not None:
+            utterance = recording_utterance(slide.audio, strip_pauses(slide.narration).strip() or None, warn)
+            path = slide.audio
+            reload = lambda path=path: _load_recording(path).samples  # noqa: E731
+        else:
+            speaker = _speaker(presentation, slide, engine, voice)
+            utterance = speaker()
+            reload = lambda speaker=speaker: speaker().samples  # noqa: E731  (a synthesis-cache hit)
         n_frames = math.ceil((LEAD_IN + utterance.duration + TAIL) * fps)
         if utterance.words:
-            cues = cues_from_words(slide.narration, utterance.words, offset=start + LEAD_IN)
+            cues = cues_from_words(blank_pauses(slide.narration), utterance.words, offset=start + LEAD_IN)
         elif slide.narration.strip():
-            cues = [Cue(start + LEAD_IN, start + LEAD_IN + utterance.duration, slide.narration.strip())]
+            cues = [Cue(start + LEAD_IN, start + LEAD_IN + utterance.duration, strip_pauses(slide.narration).strip())]
         else:
             cues = []
-        plans.append(SlidePlan(slide, utterance, start, n_frames, cues))
+        plan = SlidePlan(slide, utterance, start, n_frames, cues, reload)
+        if not keep_audio:
+            plan.release()
+        plans.append(plan)
         start += n_frames / fps
         progress("speech", i + 1, len(presentation.slides))
     return plans
@@ -141,7 +168,7 @@ def timeline_pieces(source: Path, *, fps: int, voice: str | None, transcript: st
         engine, voice_id = voice_for(presentation, voice)
         pieces = []
         for i, plan in enumerate(narrate(presentation, fps, engine, voice_id, warn)):
-            utterance = padded(plan.utterance, LEAD_IN)
+            utterance = padded(plan.audio(), LEAD_IN)
             track = build_motion(utterance, frame_features(utterance, fps), fps, plan.n_frames, seed=seed,
                                  clock_offset=plan.start, slide_index=i)
             pieces.append((plan.start, utterance, track))

@@ -12,6 +12,7 @@ Markdown form::
     - a bullet
     ![](diagram.png)
     <!-- What the presenter says on this slide. -->
+    ![narration](take1.wav)   # optional: a recording instead of synthesis (the comment is its transcript)
     ---
     # Next slide ...
 """
@@ -43,6 +44,8 @@ class Meta(BaseModel):
     size: tuple[int, int] = (1920, 1080)
     captions: bool = True
     seed: int = 0
+    rate: float = Field(1.0, gt=0.25, le=4.0)  # speaking rate, 1.0 = the voice's normal pace
+    lexicon: dict[str, str] | Path | None = None  # word -> respelling or [[phonemes]], or a YAML/CSV/TSV file
     variables: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("size", mode="before")
@@ -75,6 +78,7 @@ class Slide(BaseModel):
     layout: Layout | None = None
     narration: str = ""
     audio: Path | None = None
+    rate: float | None = Field(None, gt=0.25, le=4.0)  # this slide's speaking rate (default: the script's)
 
     @model_validator(mode="after")
     def _pick_layout(self) -> "Slide":
@@ -112,6 +116,7 @@ HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+(.+?)[ \t#]*$", re.M)
 BULLET = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+(.+)$", re.M)
 IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 META_KEYS = set(Meta.model_fields) - {"variables"}
+AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".mp3", ".m4a", ".aiff"}
 MARP_KEYS = {"marp", "theme", "paginate", "class", "header", "footer", "backgroundColor", "color", "headingDivider"}
 
 
@@ -174,8 +179,12 @@ def _parse_markdown_slide(block: str) -> dict[str, Any] | None:
         return None
     slide: dict[str, Any] = {"title": heading.group(1).strip() if heading else "", "bullets": bullets,
                              "narration": narration}
+    audio = [path for path in images if Path(path).suffix.lower() in AUDIO_SUFFIXES]
+    images = [path for path in images if path not in audio]
     if images:
         slide["image"] = images[0]
+    if audio:
+        slide["audio"] = audio[0]  # ![narration](take1.wav): a recorded narration for this slide
     return slide
 
 
@@ -245,6 +254,8 @@ def _resolve_paths(presentation: Presentation, base: Path) -> Presentation:
     meta = presentation.meta
     if meta.portrait is not None:
         meta.portrait = resolve(meta.portrait) or meta.portrait
+    if isinstance(meta.lexicon, Path):
+        meta.lexicon = resolve(meta.lexicon) or meta.lexicon
     for slide in presentation.slides:
         if slide.image is not None:
             slide.image = resolve(slide.image) or slide.image

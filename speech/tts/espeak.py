@@ -44,6 +44,7 @@ espeakINITIALIZE_PHONEME_EVENTS = 0x0001
 espeakINITIALIZE_PHONEME_IPA = 0x0002
 espeakINITIALIZE_DONT_EXIT = 0x8000
 espeakCHARS_UTF8 = 1
+espeakPHONEMES = 0x100  # [[...]] in the text is read as espeak phoneme names (lexicon entries)
 POS_CHARACTER = 1
 espeakRATE = 1
 espeakPITCH = 3
@@ -575,7 +576,7 @@ class EspeakEngine:
             _collector = col
             try:
                 err = lib.espeak_Synth(
-                    buf, len(data) + 1, 0, POS_CHARACTER, 0, espeakCHARS_UTF8, None, None
+                    buf, len(data) + 1, 0, POS_CHARACTER, 0, espeakCHARS_UTF8 | espeakPHONEMES, None, None
                 )
             finally:
                 _collector = None

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from avatar.cli import app
 from avatar.face.rig import build_rig
 from speech.phonemes import segments, viseme_of
-from speech.tts import synthesize
+from speech.speak import speak
 from tests.conftest import PORTRAIT
 
 SCRIPT = """---
@@ -48,7 +48,7 @@ def test_mp4_has_video_audio_captions_and_chapters(rendered):
         assert container.streams.subtitles[0].codec_context.name == "mov_text"
         assert [c["metadata"]["title"] for c in container.chapters()] == ["Hello Sam", "Two points"]
         duration = container.duration / 1e6
-    speech = sum(synthesize(t).duration for t in ("Hello Sam. Mama made maps.", "Father parked far away. Bob, stop."))
+    speech = sum(speak(t).duration for t in ("Hello Sam. Mama made maps.", "Father parked far away. Bob, stop."))
     assert abs(duration - manifest["duration"]) < 0.05
     assert abs(duration - (speech + 2 * 0.9)) < 0.2  # narration plus each slide's lead-in and tail
     assert summary["provider"] == manifest["provider"] and summary["slides"] == 2
@@ -108,7 +108,7 @@ def test_lips_close_on_m_and_open_on_vowels_in_the_video(rendered):
         return int((cavity | teeth).sum())
 
     slide = meta["slides"][0]
-    utterance = synthesize("Hello Sam. Mama made maps.")
+    utterance = speak("Hello Sam. Mama made maps.")  # the same (cached) speech the render used
     offset = slide["start"] + 0.3
     closed, opened = [], []
     for phone in utterance.phones:

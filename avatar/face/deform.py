@@ -42,9 +42,12 @@ class FaceGeometry:
     halo_weight: np.ndarray  # (M,) 0 at the crop's edge rising to 1 inside, scales the halo's follow
 
 
-def build_geometry(mesh: np.ndarray, size: int) -> FaceGeometry:
+def build_geometry(mesh: np.ndarray, size: int, anchors: np.ndarray | None = None) -> FaceGeometry:
     """Measure the face once. Deformations work in an upright face frame (the eye line level), so
-    a head tilted in the photo still opens its jaw along its own axis; `to_image` maps back."""
+    a head tilted in the photo still opens its jaw along its own axis; `to_image` maps back.
+
+    `anchors`: the halo and border points (crop pixels) of another geometry of the same face, to
+    measure a pose of the mesh (the closed-mouth rest) with the same control points around it."""
     mesh = np.asarray(mesh, dtype=np.float64)
     image_xy = mesh[:, :2]
     oval_image = image_xy[list(lm.FACE_OVAL)]
@@ -61,7 +64,7 @@ def build_geometry(mesh: np.ndarray, size: int) -> FaceGeometry:
         np.stack([t, np.zeros_like(t)], 1), np.stack([np.full_like(t, edge), t], 1),
         np.stack([edge - t, np.full_like(t, edge)], 1), np.stack([np.zeros_like(t), edge - t], 1),
     ])
-    image_points = np.concatenate([image_xy, halo, border])
+    image_points = np.concatenate([image_xy, halo, border] if anchors is None else [image_xy, anchors])
     points = (image_points - centre) @ to_image + centre  # row vectors: p_up = R^T (p - c) + c
     xy = points[:len(image_xy)]
     n_mesh, n_halo = len(xy), len(halo)

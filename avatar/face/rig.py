@@ -28,7 +28,7 @@ from avatar.motion.track import PARAMETERS
 
 log = logging.getLogger(__name__)
 
-RIG_VERSION = 7
+RIG_VERSION = 8
 MIN_FACE_PX = 96
 PAD = 2  # source pre-padding in pixels, matching the warp graph
 # jaw_open values with their own map. Blending two maps of different openings moves the lip edge
@@ -167,14 +167,38 @@ def sampling_map(out_points: np.ndarray, src_points: np.ndarray, size: int) -> n
     return mapped.reshape(size, size, 2)
 
 
-def _unfold_lips(points: np.ndarray, close: bool = False) -> np.ndarray:
-    """Keep each inner-lower-lip point a hair below its upper partner (crossed lips fold the map);
-    with `close`, put it exactly there (the closed mouth at rest)."""
+def _fill_parted_lips(crop: np.ndarray, mesh: np.ndarray) -> np.ndarray:
+    """A photo with parted lips shows teeth between them; closing the mouth at rest would squeeze
+    those into the seam. Fill the opening (slightly dilated, for the mesh's error) from the
+    surrounding lip colour, so the closed seam is lip on lip and the painted interior owns the gap."""
+    upper, lower = mesh[list(lm.LIPS_INNER_UPPER), :2], mesh[list(lm.LIPS_INNER_LOWER), :2]
+    gap = float(np.max(lower[:, 1] - upper[:, 1]))
+    if gap < 1.0:
+        return crop
+    mask = np.zeros(crop.shape[:2], np.uint8)
+    cv2.fillPoly(mask, [np.round(np.concatenate([upper, lower[::-1]])).astype(np.int32)], 255)
+    grow = max(1, int(round(0.15 * gap)))
+    mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
+    return cv2.inpaint(crop, mask, max(3, 2 * grow), cv2.INPAINT_TELEA)
+
+
+def _unfold_lips(points: np.ndarray, lower_lip: np.ndarray | None = None) -> np.ndarray:
+    """Keep each inner-lower-lip point a hair below its upper partner (crossed lips fold the map).
+
+    With `lower_lip` (a mask of the lower lip's points), close the mouth instead: the inner lower
+    contour goes exactly there and the whole lower lip moves with it, so it keeps its thickness."""
     points = points.copy()
     upper = list(lm.LIPS_INNER_UPPER[1:-1])
     lower = list(lm.LIPS_INNER_LOWER[1:-1])
     floor = points[upper, 1] + SEAM_GAP
-    points[lower, 1] = floor if close else np.maximum(points[lower, 1], floor)
+    if lower_lip is None:
+        points[lower, 1] = np.maximum(points[lower, 1], floor)
+        return points
+    shift = floor - points[lower, 1]
+    order = np.argsort(points[lower, 0])
+    moved = np.flatnonzero(lower_lip)
+    points[moved, 1] += np.interp(points[moved, 0], points[lower, 0][order], shift[order])
+    points[lower, 1] = floor
     return points
 
 
@@ -205,26 +229,30 @@ def build_rig_from_image(image: np.ndarray, path: Path, size: int, warn: Callabl
     mesh = points.astype(np.float64).copy()
     mesh[:, :2] = (mesh[:, :2] - [x0, y0]) * scale
     mesh[:, 2] *= scale
+    crop = _fill_parted_lips(crop, mesh)
     g = deform.build_geometry(mesh, size)
     per_px = deform.lip_gap_per_px(g)
     jaw_full_px = FULL_GAP * g.mouth_half_width / per_px
 
-    # at rest the lips close: a portrait with parted lips has its jaw raised by the gap
+    # at rest the lips close: a portrait with parted lips has its jaw raised by the gap; every
+    # motion is then measured on that closed mouth (g_rest), while sampling the photo as it is (g)
     upright_mesh = g.points[:len(mesh)]
     gap0 = float(upright_mesh[lm.LOWER_LIP_CENTER_INNER, 1] - upright_mesh[lm.UPPER_LIP_CENTER_INNER, 1]) - SEAM_GAP
-    rest_up = _unfold_lips(g.points + (deform.jaw(g, -gap0 / per_px) if gap0 > 0 else 0.0), close=True)
+    rest_up = _unfold_lips(g.points + (deform.jaw(g, -gap0 / per_px) if gap0 > 0 else 0.0), g.lower_lip)
+    rest = deform.to_image(g, rest_up)
+    g_rest = deform.build_geometry(np.concatenate([rest[:len(mesh)], mesh[:, 2:3]], 1), size,
+                                   anchors=g.image_points[len(mesh):])
     inner = list(lm.LIPS_INNER_UPPER) + list(lm.LIPS_INNER_LOWER)
 
     def pose(state: dict[str, float]) -> np.ndarray:
         """Control points in crop pixels for a parameter state (deformed upright, then turned back)."""
-        return deform.to_image(g, _unfold_lips(rest_up + _displacement(g, state, jaw_full_px)))
+        return deform.to_image(g_rest, _unfold_lips(g_rest.points + _displacement(g_rest, state, jaw_full_px)))
 
     def difference(state: dict[str, float], reference: dict[str, float], scale_by: float = 1.0):
         a, b = pose(state), pose(reference)
         return ((sampling_map(a, g.image_points, size) - sampling_map(b, g.image_points, size)) / scale_by,
                 (a[inner] - b[inner]) / scale_by)
 
-    rest = deform.to_image(g, rest_up)
     rest_map = sampling_map(rest, g.image_points, size)
     changes = [difference({"jaw_open": key}, {}) for key in JAW_KEYS]
     for name in PARAMETERS[1:]:

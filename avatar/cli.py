@@ -108,6 +108,78 @@ def render(
                   f"{result.speed:.1f}x real time, {result.provider})", highlight=False)
 
 
+@app.command()
+def voices(
+    engine: Optional[str] = typer.Option(None, "--engine", help="Only this engine's voices (espeak, piper, coqui)."),
+    language: Optional[str] = typer.Option(None, "--language", help="Only voices whose language starts with this, e.g. en, de."),
+    as_json: bool = typer.Option(False, "--json", help="Print the list as JSON."),
+) -> None:
+    """List the installed voices: engine, language, sample rate, licence, and whether it gives timings."""
+    from speech.errors import SpeechError
+    from speech.tts import default_voice, installed_voices, list_voices
+
+    if engine:
+        try:
+            found, missing = list_voices(engine), {}
+        except SpeechError as exc:
+            _fail(str(exc), EXIT_BAD_INPUT)
+    else:
+        found, missing = installed_voices()
+    if language:
+        found = [v for v in found if v.language.lower().startswith(language.lower())]
+    default = default_voice(language or "en")
+    if as_json:
+        typer.echo(json.dumps({"voices": [v.__dict__ for v in found], "default": list(default),
+                               "unavailable": missing}, ensure_ascii=False))
+        return
+    from rich.table import Table
+
+    table = Table("voice", "engine", "language", "name", "rate", "licence", "timings")
+    for v in found:
+        mark = " *" if (v.engine, v.id) == default else ""
+        table.add_row(v.id + mark, v.engine, v.language, v.name, str(v.sample_rate), v.licence,
+                      "yes" if v.gives_timings else "aligned")
+    out = Console()
+    out.print(table)
+    out.print(f"* default for {language or 'en'}: {default[0]}:{default[1]}", highlight=False)
+    for name, why in missing.items():
+        out.print(f"[dim]{name}: {why}[/]", highlight=False)
+
+
+@app.command()
+def say(
+    text: str = typer.Argument(..., help="What to say (may use [pause 500ms])."),
+    output: Path = typer.Option(..., "-o", "--output", help="Output .wav file."),
+    voice: Optional[str] = typer.Option(None, "--voice", help="Voice id or engine:voice (see `avatar voices`)."),
+    language: str = typer.Option("en", "--language", help="Language for number reading and the default voice."),
+    rate: float = typer.Option(1.0, "--rate", help="Speaking rate (1.0 normal)."),
+) -> None:
+    """Speak TEXT to a WAV file for a quick listen (loudness-normalised, as in videos)."""
+    import os
+
+    import soundfile
+
+    from speech.errors import SpeechError
+    from speech.speak import speak
+    from speech.tts import resolve_voice
+
+    try:
+        if not output.parent.is_dir():
+            raise AvatarError(output, f"folder {output.parent} does not exist")
+        if not 0.25 < rate <= 4:
+            raise AvatarError("--rate", f"expected a rate between 0.25 and 4, got {rate}")
+        engine, voice_id = resolve_voice(voice, language)
+        utterance = speak(text, engine=engine, voice=voice_id, rate=rate, language=language)
+        tmp = output.with_name(f".{output.name}.partial.wav")
+        soundfile.write(str(tmp), utterance.samples, utterance.sample_rate)
+        os.replace(tmp, output)
+    except SpeechError as exc:
+        _fail(f"voice {voice!r}: {exc}" if voice else str(exc), EXIT_BAD_INPUT)
+    except AvatarError as exc:
+        _fail(str(exc), EXIT_BAD_INPUT)
+    err.print(f"[green]wrote[/] {output} ({utterance.duration:.1f} s, {engine}:{voice_id})", highlight=False)
+
+
 SCRIPT_SUFFIXES = {".md", ".markdown", ".yaml", ".yml"}
 
 

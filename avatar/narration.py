@@ -46,15 +46,10 @@ class SlidePlan:
 
 
 def voice_for(presentation: Presentation, voice: str | None) -> tuple[str, str | None]:
-    """(engine, voice id) from 'engine:voice', a bare voice id, or the script's language."""
-    chosen = voice or presentation.meta.voice
-    if chosen and ":" in chosen:
-        engine, _, name = chosen.partition(":")
-        return engine, name or None
-    if chosen:
-        return "espeak", chosen
-    language = presentation.meta.language.lower()
-    return "espeak", "en-us" if language in {"en", "en-us"} else language
+    """(engine, voice id): --voice, else the script's voice, else the language's best installed voice."""
+    from speech.tts import resolve_voice
+
+    return resolve_voice(voice or presentation.meta.voice, presentation.meta.language)
 
 
 def _load_recording(path: Path) -> Utterance:

@@ -83,13 +83,71 @@ def list_voices(engine: str = DEFAULT_ENGINE) -> list[VoiceInfo]:
     return get_engine(engine).voices()
 
 
+def installed_voices() -> tuple[list[VoiceInfo], dict[str, str]]:
+    """Voices of every engine that loads here, and why each other engine does not."""
+    voices: list[VoiceInfo] = []
+    missing: dict[str, str] = {}
+    for name in engine_names():
+        try:
+            voices += list_voices(name)
+        except SpeechError as exc:
+            missing[name] = str(exc)
+    return voices, missing
+
+
+# The most natural voice we can offer per language when a script names none, best first.
+NEURAL_DEFAULTS: dict[str, list[tuple[str, str]]] = {"en": [("piper", "en_US-joe-medium")]}
+
+
+def default_voice(language: str) -> tuple[str, str]:
+    """(engine, voice) for a language: a neural voice where one is installed, else espeak-ng."""
+    base = (language or "en").lower().replace("_", "-").split("-")[0]
+    for engine, voice in NEURAL_DEFAULTS.get(base, []):
+        try:
+            if any(v.id == voice for v in list_voices(engine)):
+                return engine, voice
+        except SpeechError:
+            continue
+    return "espeak", ("en-us" if base == "en" and language.lower() in {"en", "en-us"} else language)
+
+
+def resolve_voice(voice: str | None, language: str = "en") -> tuple[str, str]:
+    """A user's voice choice -> (engine, voice id).
+
+    ``engine:voice`` names both; a path to a Piper ``.onnx`` file picks Piper, a directory picks
+    Coqui; a bare id is looked up among the installed engines' voices (Piper's first, then
+    espeak-ng's); nothing picks the language's default voice."""
+    if not voice:
+        return default_voice(language)
+    if ":" in voice and not voice.startswith(("/", "./", "../")) and len(voice.split(":", 1)[0]) > 1:
+        engine, _, name = voice.partition(":")
+        return engine.strip().lower(), name
+    from pathlib import Path
+
+    path = Path(voice)
+    if path.suffix == ".onnx":
+        return "piper", voice
+    if path.is_dir():
+        return "coqui", voice
+    for engine in ("piper",):
+        try:
+            if any(voice.lower() in {v.id.lower(), v.name.split()[0].lower()} for v in list_voices(engine)):
+                return engine, voice
+        except SpeechError:
+            continue
+    return "espeak", voice
+
+
 __all__ = [
     "DEFAULT_ENGINE",
     "TTSEngine",
     "VoiceInfo",
     "engine_names",
     "get_engine",
+    "default_voice",
+    "installed_voices",
     "list_voices",
+    "resolve_voice",
     "register_engine",
     "synthesize",
 ]

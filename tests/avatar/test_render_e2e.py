@@ -16,6 +16,7 @@ SCRIPT = """---
 title: Test deck
 learner: Sam
 size: 960x540
+voice: en-us
 ---
 # Hello {{ learner }}
 <!-- Hello {{ learner }}. Mama made maps. -->

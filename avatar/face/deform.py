@@ -15,6 +15,7 @@ from avatar.face import landmarks as lm
 
 HALO_SCALE = 1.3  # halo ring around the face oval: carries hair and ears along with the head
 HALO_FOLLOW = 0.6  # share of the head's motion the halo follows
+STILL_SCALE = 1.8  # a ring of anchors that never move: beyond it (shoulders, background) all is still
 BORDER_ANCHORS = 12  # per side; anchors on the crop border never move
 
 
@@ -58,13 +59,14 @@ def build_geometry(mesh: np.ndarray, size: int, anchors: np.ndarray | None = Non
     to_image = np.array([[c, -s], [s, c]])  # upright frame -> image frame (about `centre`)
 
     halo = np.clip(centre + (oval_image - centre) * HALO_SCALE, 2.0, size - 3.0)
+    still = np.clip(centre + (oval_image[::2] - centre) * STILL_SCALE, 0.0, size - 1.0)
     t = np.linspace(0.0, size - 1.0, BORDER_ANCHORS, endpoint=False)
     edge = float(size - 1)
     border = np.concatenate([
         np.stack([t, np.zeros_like(t)], 1), np.stack([np.full_like(t, edge), t], 1),
         np.stack([edge - t, np.full_like(t, edge)], 1), np.stack([np.zeros_like(t), edge - t], 1),
     ])
-    image_points = np.concatenate([image_xy, halo, border] if anchors is None else [image_xy, anchors])
+    image_points = np.concatenate([image_xy, halo, still, border] if anchors is None else [image_xy, anchors])
     points = (image_points - centre) @ to_image + centre  # row vectors: p_up = R^T (p - c) + c
     xy = points[:len(image_xy)]
     n_mesh, n_halo = len(xy), len(halo)

@@ -28,7 +28,7 @@ from avatar.motion.track import PARAMETERS
 
 log = logging.getLogger(__name__)
 
-RIG_VERSION = 8
+RIG_VERSION = 9
 MIN_FACE_PX = 96
 PAD = 2  # source pre-padding in pixels, matching the warp graph
 # jaw_open values with their own map. Blending two maps of different openings moves the lip edge
@@ -55,13 +55,19 @@ class Rig:
     lips_basis: np.ndarray  # (K, 22, 2) its change per unit of each basis parameter
     lip_colour: np.ndarray  # (3,) RGB, tints the mouth interior
     skin_colour: np.ndarray  # (3,)
+    region: np.ndarray  # (4,) x0, y0, x1, y1: the part of the crop that ever moves; base/basis cover only it
+
+    @property
+    def still_frame(self) -> np.ndarray:
+        """The crop as it is outside the moving region, (size, size, 3) uint8."""
+        return np.ascontiguousarray(self.source[0, :, PAD:-PAD, PAD:-PAD].transpose(1, 2, 0)).astype(np.uint8)
 
     @property
     def basis_names(self) -> tuple[str, ...]:
         return BASIS_NAMES
 
 
-ARRAY_FIELDS = ("source", "base", "basis", "mesh", "lips_rest", "lips_basis", "lip_colour", "skin_colour")
+ARRAY_FIELDS = ("source", "base", "basis", "mesh", "lips_rest", "lips_basis", "lip_colour", "skin_colour", "region")
 
 
 def photo_hash(path: Path) -> str:
@@ -202,6 +208,20 @@ def _unfold_lips(points: np.ndarray, lower_lip: np.ndarray | None = None) -> np.
     return points
 
 
+def _moving_region(rest_map: np.ndarray, basis: np.ndarray, size: int) -> tuple[int, int, int, int]:
+    """The bounding box (even-aligned) of the pixels any parameter moves or the rest pose changes;
+    the warp runs only there, the rest of the crop is copied as it is."""
+    ys, xs = np.mgrid[0:size, 0:size]
+    identity = np.stack([xs, ys], -1)
+    moving = (np.abs(basis).max(axis=(0, 3)) > 1e-4) | (np.abs(rest_map - identity).max(axis=2) > 1e-3)
+    rows, cols = np.flatnonzero(moving.any(axis=1)), np.flatnonzero(moving.any(axis=0))
+    if not len(rows):
+        return 0, 0, 2, 2
+    x0, y0 = max(cols[0] - 2, 0) // 2 * 2, max(rows[0] - 2, 0) // 2 * 2
+    x1, y1 = min(-(-(cols[-1] + 3) // 2) * 2, size), min(-(-(rows[-1] + 3) // 2) * 2, size)
+    return int(x0), int(y0), int(x1), int(y1)
+
+
 def _normalise(pixel_map: np.ndarray, size: int) -> np.ndarray:
     return ((2 * (pixel_map + PAD) + 1) / (size + 2 * PAD) - 1).astype(np.float32)
 
@@ -266,11 +286,14 @@ def build_rig_from_image(image: np.ndarray, path: Path, size: int, warn: Callabl
     lip_colour, skin_colour = sample_colours(crop, lip_polygon, mesh[[50, 280, 205, 425], :2])
     padded = cv2.copyMakeBorder(crop, PAD, PAD, PAD, PAD, cv2.BORDER_REPLICATE)
     pixel_scale = 2.0 / (size + 2 * PAD)
+    basis = np.stack([c[0] for c in changes])
+    x0r, y0r, x1r, y1r = _moving_region(rest_map, basis, size)
     return Rig(
         size=size,
         source=np.ascontiguousarray(padded.transpose(2, 0, 1)[None].astype(np.float32)),
-        base=_normalise(rest_map, size),
-        basis=(np.stack([c[0] for c in changes]) * pixel_scale).astype(np.float32),
+        base=np.ascontiguousarray(_normalise(rest_map, size)[y0r:y1r, x0r:x1r]),
+        basis=np.ascontiguousarray((basis[:, y0r:y1r, x0r:x1r] * pixel_scale).astype(np.float32)),
+        region=np.array([x0r, y0r, x1r, y1r]),
         mesh=np.concatenate([rest[:468], mesh[:, 2:3]], 1).astype(np.float32),
         crop=(x0, y0, side),
         photo_hash="",

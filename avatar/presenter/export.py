@@ -4,8 +4,9 @@
 
 The graph renders N presenter frames from one source image:
 
-    inputs   source  (1, 3, H+4, W+4) float32  RGB 0..255, pre-padded by 2 px (edge replicate)
+    inputs   source  (1, 3, Hs, Ws)   float32  RGB 0..255, pre-padded by 2 px (edge replicate)
              base    (H, W, 2)        float32  the rest-pose sampling map (x, y), normalised [-1, 1]
+                                               over the source, for the H x W region that moves
              basis   (K, H, W, 2)     float32  per-parameter changes of that map
              coeffs  (N, K)           float32  per-frame parameter weights
     output   frames  (N, H, W, 3)     uint8    RGB, ready for the compositor
@@ -45,7 +46,7 @@ def _build_module():
             n = coeffs.shape[0]
             maps = base.reshape(1, h * w * 2) + coeffs @ basis.reshape(k, h * w * 2)
             grid = maps.reshape(n, h, w, 2)
-            frames = F.grid_sample(source.expand(n, 3, h + 4, w + 4), grid, mode="bilinear",
+            frames = F.grid_sample(source.expand(n, -1, -1, -1), grid, mode="bilinear",
                                    padding_mode="zeros", align_corners=False)
             frames = (frames.clamp(0.0, 255.0) + 0.5).to(torch.uint8)
             return frames.permute(0, 2, 3, 1)
@@ -53,13 +54,14 @@ def _build_module():
     return Warp()
 
 
-def example_inputs(height: int = 64, width: int = 64, k: int = 4, n: int = 2):
+def example_inputs(height: int = 64, width: int = 64, k: int = 4, n: int = 2, extra: int = 6):
+    """Random inputs for a height x width region of a source `extra` pixels larger each way."""
     import torch
 
     gen = torch.Generator().manual_seed(0)
-    source = torch.rand(1, 3, height + 4, width + 4, generator=gen) * 255
-    ys = (torch.arange(height, dtype=torch.float32) + 2.5) * 2 / (height + 4) - 1
-    xs = (torch.arange(width, dtype=torch.float32) + 2.5) * 2 / (width + 4) - 1
+    source = torch.rand(1, 3, height + 4 + extra, width + 4 + extra, generator=gen) * 255
+    ys = (torch.arange(height, dtype=torch.float32) + 2.5) * 2 / (height + 4 + extra) - 1
+    xs = (torch.arange(width, dtype=torch.float32) + 2.5) * 2 / (width + 4 + extra) - 1
     base = torch.stack([xs.expand(height, width), ys[:, None].expand(height, width)], dim=-1)
     basis = torch.randn(k, height, width, 2, generator=gen) * 0.01
     coeffs = torch.rand(n, k, generator=gen)
@@ -75,8 +77,9 @@ def export_bytes() -> bytes:
     inputs = example_inputs()
     h, w, k, n = torch.export.Dim("h", min=8, max=4096), torch.export.Dim("w", min=8, max=4096), \
         torch.export.Dim("k", min=1, max=64), torch.export.Dim("n", min=1, max=256)
+    source_h, source_w = torch.export.Dim("source_h", min=8, max=8192), torch.export.Dim("source_w", min=8, max=8192)
     dynamic_shapes = {
-        "source": {2: h + 4, 3: w + 4},
+        "source": {2: source_h, 3: source_w},
         "base": {0: h, 1: w},
         "basis": {0: k, 1: h, 2: w},
         "coeffs": {0: n, 1: k},

@@ -47,12 +47,16 @@ class PresenterRenderer:
         self.session = session(WARP_MODEL, threads)
         self.provider = provider_of(self.session)
         self._feed = {"source": rig.source, "base": rig.base, "basis": rig.basis}
+        self._still = rig.still_frame
         self._mouth_half_width = float(np.linalg.norm(rig.lips_rest[10] - rig.lips_rest[0]) / 2)
 
     def render(self, values: np.ndarray) -> np.ndarray:
         """(N, len(PARAMETERS)) -> (N, size, size, 3) uint8 RGB frames."""
         coeffs = coefficients(values)
-        frames = self.session.run(None, {**self._feed, "coeffs": coeffs})[0]
+        moving = self.session.run(None, {**self._feed, "coeffs": coeffs})[0]
+        x0, y0, x1, y1 = (int(v) for v in self.rig.region)
+        frames = np.repeat(self._still[None], len(coeffs), axis=0)
+        frames[:, y0:y1, x0:x1] = moving
         lips = self.rig.lips_rest[None] + np.einsum("nk,kpc->npc", coeffs, self.rig.lips_basis)
         for frame, contour in zip(frames, lips):
             upper, lower = contour[:11], contour[11:]

@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -27,6 +29,7 @@ from avatar.narration import LEAD_IN, narrate, padded, voice_for
 from avatar.script import load_script
 from avatar.slides import load_theme, render_slide
 from speech.features import frame_features
+from speech.features import warm_up as features_warm_up
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +110,9 @@ def render(
             raise AvatarError(slide.image, "image not found")
     timings["script"] = time.perf_counter() - t_start
 
+    # librosa's first import takes seconds; let it happen while the rig and the speech are made
+    warm_up = threading.Thread(target=features_warm_up, daemon=True)
+    warm_up.start()
     t = time.perf_counter()
     rig = build_rig(Path(meta.portrait) if meta.portrait else DEFAULT_PORTRAIT, size=box[2], warn=warn,
                     landmarks=landmarks)
@@ -128,12 +134,20 @@ def render(
     done = 0
     language = {"en": "eng", "de": "deu", "fr": "fra", "es": "spa", "it": "ita", "pt": "por", "nl": "nld"}.get(
         meta.language.split("-")[0].lower(), "und")
-    with Mp4Writer(output, width=width, height=height, fps=meta.fps, cues=cues if meta.captions else (),
-                   chapters=chapters, metadata=metadata, language=language) as writer:
+    def slide_image(i: int):
+        return render_slide(plans[i].slide, theme=theme, size=(width, height), index=i + 1, count=len(plans),
+                            deck_title=meta.title, base_dir=script.parent)
+
+    # the next slide is rasterised on a worker thread while this one's frames are encoded
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="slides") as ahead, \
+            Mp4Writer(output, width=width, height=height, fps=meta.fps, cues=cues if meta.captions else (),
+                      chapters=chapters, metadata=metadata, language=language) as writer:
+        upcoming = ahead.submit(slide_image, 0)
         for i, plan in enumerate(plans):
             t = time.perf_counter()
-            slide_rgb = render_slide(plan.slide, theme=theme, size=(width, height), index=i + 1,
-                                     count=len(plans), deck_title=meta.title, base_dir=script.parent)
+            slide_rgb = upcoming.result()
+            if i + 1 < len(plans):
+                upcoming = ahead.submit(slide_image, i + 1)
             stage["slides"] += time.perf_counter() - t
             t = time.perf_counter()
             utterance = padded(plan.audio(), LEAD_IN)

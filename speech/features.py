@@ -172,3 +172,10 @@ def _onsets(y: np.ndarray, sr: float, hop: int, bounds_s: np.ndarray, n: int) ->
     centres = (bounds_s[:-1] + bounds_s[1:]) / 2.0
     out = np.maximum(out, np.interp(centres, times, env))
     return np.clip(out, 0.0, 1.0).astype(np.float32)
+
+
+def warm_up() -> None:
+    """Import librosa's lazily loaded parts and compile its kernels (seconds, once per process),
+    so a caller can do it on a spare thread before the first real utterance."""
+    rng = np.random.default_rng(0)
+    frame_features(Utterance(rng.normal(0, 0.1, 8000).astype(np.float32), 16000, [], []), 25)

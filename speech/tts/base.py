@@ -1,6 +1,8 @@
 """The small interface every text-to-speech engine implements."""
 from __future__ import annotations
 
+from speech.errors import SpeechError
+
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -39,3 +41,18 @@ class TTSEngine(Protocol):
     def voices(self) -> list[VoiceInfo]:
         """The voices this engine can use here and now."""
         ...
+
+
+def checked_rate(text: object, rate: object) -> float:
+    """Validate an engine call's arguments the same way for every engine; returns the rate as a float."""
+    import math
+
+    if not isinstance(text, str):
+        raise SpeechError(f"text to speak must be a string, not {type(text).__name__}")
+    try:
+        value = float(rate)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise SpeechError(f"speech rate must be a number, not {rate!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise SpeechError(f"speech rate must be a positive number (1.0 = normal), not {value}")
+    return value

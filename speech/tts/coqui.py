@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from speech.errors import SpeechError
-from speech.tts.base import VoiceInfo
+from speech.tts.base import VoiceInfo, checked_rate
 from speech.types import Utterance
 
 _LOG = logging.getLogger(__name__)
@@ -262,14 +262,7 @@ class CoquiEngine:
             return [m.info for m in self._models.values()]
 
     def synthesize(self, text: str, voice: str | None = None, rate: float = 1.0) -> Utterance:
-        if not isinstance(text, str):
-            raise SpeechError(f"text to speak must be a string, not {type(text).__name__}")
-        try:
-            rate = float(rate)
-        except (TypeError, ValueError):
-            raise SpeechError(f"speech rate must be a number, not {rate!r}") from None
-        if not np.isfinite(rate) or rate <= 0:
-            raise SpeechError(f"speech rate must be a positive number (1.0 = normal), not {rate}")
+        rate = checked_rate(text, rate)
         loaded = self._load(voice)
         sr = loaded.info.sample_rate
         if not text.strip():

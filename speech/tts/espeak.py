@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from speech.errors import SpeechError
-from speech.tts.base import VoiceInfo
+from speech.tts.base import VoiceInfo, checked_rate
 from speech.types import Phone, Utterance, Word
 
 ENGINE_NAME = "espeak"
@@ -548,14 +548,7 @@ class EspeakEngine:
 
     def synthesize(self, text: str, voice: str | None = None, rate: float = 1.0) -> Utterance:
         global _collector
-        if not isinstance(text, str):
-            raise SpeechError(f"text to speak must be a string, not {type(text).__name__}")
-        try:
-            rate = float(rate)
-        except (TypeError, ValueError):
-            raise SpeechError(f"speech rate must be a number, not {rate!r}") from None
-        if not np.isfinite(rate) or rate <= 0:
-            raise SpeechError(f"speech rate must be a positive number (1.0 = normal), not {rate}")
+        rate = checked_rate(text, rate)
         clean = text.replace("\0", " ")
         with _lock:
             lib = _load()

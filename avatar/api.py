@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from pydantic import ValidationError
+
 import avatar
 from avatar.captions import write_srt, write_vtt
 from avatar.compose import compose
@@ -55,12 +57,18 @@ class RenderResult:
         return self.duration / self.wall_time if self.wall_time else float("inf")
 
 
+SIDECARS = (".srt", ".vtt", ".json")
+
+
 def _check_output(output: Path) -> None:
     folder = output.parent if str(output.parent) else Path(".")
     if not folder.is_dir():
         raise AvatarError(output, f"folder {folder} does not exist")
     if output.suffix.lower() != ".mp4":
         raise AvatarError(output, "output must be an .mp4 file")
+    for path in (output, *(output.with_suffix(s) for s in SIDECARS)):
+        if path.is_dir():
+            raise AvatarError(path, "is a folder, not a file name")
 
 
 def render(
@@ -96,10 +104,10 @@ def render(
     if overrides:
         try:
             meta = type(meta).model_validate({**meta.model_dump(), **overrides})
-        except Exception as exc:
-            errors = getattr(exc, "errors", None)
-            message = errors()[0]["msg"].removeprefix("Value error, ") if errors else str(exc)
-            raise AvatarError("options", message) from None
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            option = f"--{first['loc'][0]}" if first["loc"] else "options"
+            raise AvatarError(option, first["msg"].removeprefix("Value error, ")) from None
     output = Path(output) if output is not None else Path.cwd() / (script.stem + ".mp4")
     _check_output(output)
     theme = load_theme(meta.template)
@@ -165,7 +173,6 @@ def render(
             stage["render+encode"] += time.perf_counter() - t
     timings.update(stage)
 
-    caption_files = [write_srt(cues, output.with_suffix(".srt")), write_vtt(cues, output.with_suffix(".vtt"))]
     wall = time.perf_counter() - t_start
     timings = {k: round(v, 3) for k, v in timings.items()}
     manifest = {
@@ -186,14 +193,29 @@ def render(
         "slides": [{"index": i + 1, "title": p.slide.title, "start": round(p.start, 3),
                     "end": round(p.start + p.n_frames / meta.fps, 3), "narration": p.slide.narration}
                    for i, p in enumerate(plans)],
-        "captions": [str(p) for p in caption_files],
+        "captions": [str(output.with_suffix(".srt")), str(output.with_suffix(".vtt"))],
         "wall_time": round(wall, 3),
         "speed": round(duration / wall, 3),
         "timings": timings,
     }
     manifest_path = output.with_suffix(".json")
-    tmp = manifest_path.with_name(f".{manifest_path.name}.partial")
-    tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, manifest_path)
+    written = [output]
+    try:
+        caption_files = [write_srt(cues, output.with_suffix(".srt")), write_vtt(cues, output.with_suffix(".vtt"))]
+        written += caption_files
+        _write_json(manifest, manifest_path)
+    except BaseException:
+        for path in written:  # a video without its sidecars is a half-written output: remove it all
+            Path(path).unlink(missing_ok=True)
+        raise
     return RenderResult(output=output, captions=caption_files, manifest=manifest_path, duration=duration,
                         wall_time=wall, provider=renderer.provider, slides=len(plans), timings=timings)
+
+
+def _write_json(document: dict, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.partial")
+    try:
+        tmp.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

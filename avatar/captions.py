@@ -308,9 +308,14 @@ def _vtt_escape(line: str) -> str:
     return line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _showable(cues: Sequence[Cue]) -> list[Cue]:
+    """Cues with text and a positive duration (an empty SRT block is invalid)."""
+    return [c for c in cues if c.text.strip() and c.end > c.start]
+
+
 def srt_text(cues: Sequence[Cue]) -> str:
     blocks = []
-    for i, c in enumerate(cues, 1):
+    for i, c in enumerate(_showable(cues), 1):
         body = "\n".join(_cue_lines(c.text))
         blocks.append(f"{i}\n{_timestamp(c.start, ',')} --> {_timestamp(c.end, ',')}\n{body}\n")
     return "\n".join(blocks)
@@ -318,7 +323,7 @@ def srt_text(cues: Sequence[Cue]) -> str:
 
 def vtt_text(cues: Sequence[Cue]) -> str:
     blocks = ["WEBVTT\n"]
-    for c in cues:
+    for c in _showable(cues):
         body = "\n".join(_vtt_escape(ln) for ln in _cue_lines(c.text))
         blocks.append(f"{_timestamp(c.start, '.')} --> {_timestamp(c.end, '.')}\n{body}\n")
     return "\n".join(blocks)

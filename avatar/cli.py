@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import List, Optional
 
@@ -45,6 +46,32 @@ def _fail(message: str, code: int) -> None:
     raise typer.Exit(code)
 
 
+@contextmanager
+def _errors_as_exit_codes():
+    """Bad input -> one line, exit 2; Ctrl-C -> exit 130; anything else -> one line, exit 1."""
+    from speech.errors import SpeechError
+
+    try:
+        yield
+    except (typer.Exit, typer.Abort):
+        raise
+    except (AvatarError, SpeechError) as exc:
+        _fail(str(exc), EXIT_BAD_INPUT)
+    except KeyboardInterrupt:
+        _fail("interrupted; nothing was written", EXIT_INTERRUPTED)
+    except Exception as exc:  # an internal error: still one line, with the type for the bug report
+        _fail(f"internal error: {exc.__class__.__name__}: {exc}", EXIT_INTERNAL)
+
+
+def _check_output_file(path: Path, suffix: str) -> None:
+    if path.suffix.lower() != suffix:
+        raise AvatarError(path, f"output must be a {suffix} file")
+    if path.is_dir():
+        raise AvatarError(path, "is a folder, not a file name")
+    if not (path.parent if str(path.parent) else Path(".")).is_dir():
+        raise AvatarError(path, f"folder {path.parent} does not exist")
+
+
 @app.command()
 def render(
     script: Path = typer.Argument(..., help="Script file: Markdown (Marp style) or YAML."),
@@ -76,7 +103,7 @@ def render(
     show = not quiet and not as_json and err.is_terminal
     columns = (TextColumn("[bold]{task.description:<8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TimeRemainingColumn())
-    try:
+    with _errors_as_exit_codes():
         variables = parse_variables(var)
         with Progress(*columns, console=err, disable=not show, transient=False) as bar:
             tasks: dict[str, int] = {}
@@ -89,12 +116,6 @@ def render(
             result = render_video(script, output, portrait=portrait, voice=voice, template=template,
                                   variables=variables, fps=fps, size=size, seed=seed, captions=captions,
                                   landmarks=landmarks, progress=progress, warn=warn)
-    except AvatarError as exc:
-        _fail(str(exc), EXIT_BAD_INPUT)
-    except KeyboardInterrupt:
-        _fail("interrupted; nothing was written", EXIT_INTERRUPTED)
-    except Exception as exc:  # an internal error: still one line, with the type for the bug report
-        _fail(f"internal error: {exc.__class__.__name__}: {exc}", EXIT_INTERNAL)
 
     if as_json:
         typer.echo(json.dumps({
@@ -163,20 +184,23 @@ def say(
     from speech.speak import speak
     from speech.tts import resolve_voice
 
-    try:
-        if not output.parent.is_dir():
-            raise AvatarError(output, f"folder {output.parent} does not exist")
+    with _errors_as_exit_codes():
+        _check_output_file(output, ".wav")
         if not 0.25 < rate <= 4:
             raise AvatarError("--rate", f"expected a rate between 0.25 and 4, got {rate}")
+        if not text.strip():
+            raise AvatarError("TEXT", "nothing to say")
         engine, voice_id = resolve_voice(voice, language)
-        utterance = speak(text, engine=engine, voice=voice_id, rate=rate, language=language)
+        try:
+            utterance = speak(text, engine=engine, voice=voice_id, rate=rate, language=language)
+        except SpeechError as exc:
+            raise AvatarError(f"voice {voice!r}" if voice else "voice", str(exc)) from None
         tmp = output.with_name(f".{output.name}.partial.wav")
-        soundfile.write(str(tmp), utterance.samples, utterance.sample_rate)
-        os.replace(tmp, output)
-    except SpeechError as exc:
-        _fail(f"voice {voice!r}: {exc}" if voice else str(exc), EXIT_BAD_INPUT)
-    except AvatarError as exc:
-        _fail(str(exc), EXIT_BAD_INPUT)
+        try:
+            soundfile.write(str(tmp), utterance.samples, utterance.sample_rate)
+            os.replace(tmp, output)
+        finally:
+            tmp.unlink(missing_ok=True)
     err.print(f"[green]wrote[/] {output} ({utterance.duration:.1f} s, {engine}:{voice_id})", highlight=False)
 
 
@@ -201,8 +225,8 @@ def lipsync(
 
     if fmt not in {"json", "tsv"}:
         _fail(f"--format: expected json or tsv, got {fmt!r}", EXIT_BAD_INPUT)
-    if not 10 <= fps <= 120:
-        _fail(f"--fps: expected 10 to 120, got {fps}", EXIT_BAD_INPUT)
+    if not 10 <= fps <= 60:
+        _fail(f"--fps: expected 10 to 60, got {fps}", EXIT_BAD_INPUT)
     warnings: list[str] = []
 
     def warn(message: str) -> None:
@@ -211,14 +235,13 @@ def lipsync(
             err.print(f"[yellow]warning:[/] {message}", highlight=False)
 
     out = output or Path.cwd() / f"{source.stem}.{fmt}"
-    try:
-        if not out.parent.is_dir():
-            raise AvatarError(out, f"folder {out.parent} does not exist")
+    with _errors_as_exit_codes():
+        _check_output_file(out, f".{fmt}")
+        if seed < 0:
+            raise AvatarError("--seed", f"expected a seed of 0 or more, got {seed}")
         pieces = timeline_pieces(source, fps=fps, voice=voice, transcript=text, variables=var, seed=seed,
                                  is_script=source.suffix.lower() in SCRIPT_SUFFIXES, warn=warn)
         path = write(timeline(pieces, fps), out, fmt)
-    except AvatarError as exc:
-        _fail(str(exc), EXIT_BAD_INPUT)
     if not quiet:
         err.print(f"[green]wrote[/] {path}", highlight=False)
 

@@ -16,7 +16,9 @@ import numpy as np
 from avatar.captions import Cue, cues_from_words
 from avatar.errors import AvatarError
 from avatar.script import Presentation, Slide
+from speech.cache import cache_stats
 from speech.errors import SpeechError
+from speech.loudness import normalize_loudness
 from speech.text import blank_pauses, strip_pauses
 from speech.types import Phone, Utterance
 
@@ -61,7 +63,9 @@ def _load_recording(path: Path) -> Utterance:
         samples, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     except Exception as exc:  # soundfile raises its own error types
         raise AvatarError(path, f"not an audio file soundfile can read ({exc.__class__.__name__})") from None
-    return Utterance(samples=samples.mean(axis=1), sample_rate=int(rate))
+    if len(samples) == 0:
+        raise AvatarError(path, "the recording is empty")
+    return Utterance(samples=normalize_loudness(samples.mean(axis=1), int(rate)), sample_rate=int(rate))
 
 
 def _speaker(presentation: Presentation, slide: Slide, engine: str, voice: str | None) -> Callable[[], Utterance]:
@@ -92,12 +96,16 @@ def narrate(presentation: Presentation, fps: int, engine: str, voice: str | None
             reload = lambda path=path: _load_recording(path).samples  # noqa: E731
         else:
             speaker = _speaker(presentation, slide, engine, voice)
+            failed_writes = cache_stats().write_errors
             utterance = speaker()
-            reload = lambda speaker=speaker: speaker().samples  # noqa: E731  (a synthesis-cache hit)
+            # released audio comes back from the synthesis cache; if the cache could not be written,
+            # keep it (engines such as Piper do not repeat themselves sample for sample)
+            cached = cache_stats().write_errors == failed_writes
+            reload = (lambda speaker=speaker: speaker().samples) if cached else None  # noqa: E731
         n_frames = math.ceil((LEAD_IN + utterance.duration + TAIL) * fps)
         if utterance.words:
             cues = cues_from_words(blank_pauses(slide.narration), utterance.words, offset=start + LEAD_IN)
-        elif slide.narration.strip():
+        elif strip_pauses(slide.narration).strip():
             cues = [Cue(start + LEAD_IN, start + LEAD_IN + utterance.duration, strip_pauses(slide.narration).strip())]
         else:
             cues = []

@@ -43,7 +43,7 @@ class Meta(BaseModel):
     fps: int = Field(25, ge=10, le=60)
     size: tuple[int, int] = (1920, 1080)
     captions: bool = True
-    seed: int = 0
+    seed: int = Field(0, ge=0, lt=2**32)
     rate: float = Field(1.0, gt=0.25, le=4.0)  # speaking rate, 1.0 = the voice's normal pace
     lexicon: dict[str, str] | Path | None = None  # word -> respelling or [[phonemes]], or a YAML/CSV/TSV file
     variables: dict[str, Any] = Field(default_factory=dict)
@@ -131,7 +131,7 @@ def parse_variables(pairs: list[str] | None) -> dict[str, str]:
     return variables
 
 
-def _render_template(text: str, variables: dict[str, Any], source: Path) -> str:
+def _render_template(text: str, variables: dict[str, Any], source: Path, first_line: int = 1) -> str:
     env = jinja2.sandbox.SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
                                               keep_trailing_newline=True)
     try:
@@ -141,7 +141,7 @@ def _render_template(text: str, variables: dict[str, Any], source: Path) -> str:
         what = f"variable {name.group(1)!r} is not defined" if name else str(exc)
         raise AvatarError(source, f"{what} (pass it with --var {name.group(1) if name else 'name'}=value or set it in the front matter)") from None
     except jinja2.TemplateSyntaxError as exc:
-        raise AvatarError(source, f"template error on line {exc.lineno}: {exc.message}") from None
+        raise AvatarError(source, f"template error on line {exc.lineno + first_line - 1}: {exc.message}") from None
     except jinja2.exceptions.SecurityError as exc:
         raise AvatarError(source, f"template not allowed: {exc}") from None
 
@@ -156,8 +156,12 @@ def _load_yaml(text: str, source: Path, what: str) -> Any:
         raise AvatarError(source, f"broken {what}{where}: {problem}") from None
 
 
-def _split_meta(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def _split_meta(data: Any, source: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """Front-matter keys -> (Meta fields, template variables). Marp's own keys are ignored."""
+    if not isinstance(data, dict):
+        raise AvatarError(source, "meta: expected key: value pairs")
+    if not isinstance(data.get("variables") or {}, dict):
+        raise AvatarError(source, "variables: expected key: value pairs")
     meta: dict[str, Any] = {}
     variables = dict(data.get("variables") or {})
     for key, value in data.items():
@@ -214,27 +218,29 @@ def load_script(path: str | Path, variables: dict[str, Any] | None = None) -> Pr
     if is_yaml:
         raw = _load_yaml(text, source, "YAML")  # first pass for the variables the file defines itself
         own = raw.get("meta", {}) if isinstance(raw, dict) else {}
-        _, own_vars = _split_meta(own if isinstance(own, dict) else {})
+        _, own_vars = _split_meta(own if isinstance(own, dict) else {}, source)
         data = _load_yaml(_render_template(text, {**own_vars, **variables}, source), source, "YAML")
         if not isinstance(data, dict):
             raise AvatarError(source, "expected a mapping with 'meta' and 'slides'")
-        meta_fields, meta_vars = _split_meta(data.get("meta") or {})
+        meta_fields, meta_vars = _split_meta(data.get("meta") or {}, source)
         slides = data.get("slides")
     else:
         match = FRONT_MATTER.match(text)
         front: dict[str, Any] = {}
+        body_line = 1
         if match:
             loaded = _load_yaml(match.group(1), source, "front matter")
             if loaded is not None and not isinstance(loaded, dict):
                 raise AvatarError(source, "broken front matter: expected key: value lines")
             front = loaded or {}
+            body_line = text[:match.end()].count("\n") + 1
             text = text[match.end():]
-        meta_fields, meta_vars = _split_meta(front)
+        meta_fields, meta_vars = _split_meta(front, source)
         # the front matter is data, the body is the template; front-matter values may use variables too
         rendered_front = {k: _render_template(v, {**meta_vars, **variables}, source) if isinstance(v, str) else v
                           for k, v in meta_fields.items()}
         meta_fields = rendered_front
-        body = _render_template(text, {**meta_vars, **variables}, source)
+        body = _render_template(text, {**meta_vars, **variables}, source, first_line=body_line)
         slides = [s for s in (_parse_markdown_slide(b) for b in SLIDE_BREAK.split(body)) if s]
 
     meta_fields["variables"] = {**meta_vars, **variables}

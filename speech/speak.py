@@ -20,7 +20,9 @@ from speech.types import Utterance, Word
 SENTENCE_GAP = 0.22  # s of silence between sentences synthesised separately
 TARGET_LUFS = -16.0
 PEAK_DBTP = -1.0
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+")
+# a sentence ends at . ! ? … followed by space and a capital (or an opening quote/bracket), not
+# after initials and abbreviations ("U.S. Navy", "3 p.m. on", "Wait... what?")
+_SENTENCE_END = re.compile(r"(?<![.\s][A-Za-z]\.)(?<!\.\.\.)(?<=[.!?…])[\"')\]]*\s+(?=[\"'(\[¿¡]?[A-ZÀ-ÖØ-ÞА-Я])")
 PHONEME_INPUT = {"espeak": "espeak"}  # engines that read [[phonemes]] in their text, and in which alphabet
 
 

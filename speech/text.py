@@ -520,6 +520,8 @@ class Lexicon:
             raw = path.read_text(encoding="utf-8-sig")
         except OSError as exc:
             raise SpeechError(f"cannot read lexicon file {str(path)!r}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError:
+            raise SpeechError(f"lexicon file {str(path)!r} is not UTF-8 text") from None
         suffix = path.suffix.lower()
         if suffix in (".yaml", ".yml", ".json"):
             import yaml
@@ -527,7 +529,10 @@ class Lexicon:
             try:
                 data = yaml.safe_load(raw) or {}
             except yaml.YAMLError as exc:
-                raise SpeechError(f"lexicon file {str(path)!r} is not valid YAML: {exc}") from None
+                mark = getattr(exc, "problem_mark", None)
+                where = f" (line {mark.line + 1})" if mark is not None else ""
+                problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+                raise SpeechError(f"lexicon file {str(path)!r} is not valid YAML{where}: {problem}") from None
             if isinstance(data, Mapping) and isinstance(data.get("lexicon"), Mapping):
                 data = data["lexicon"]
             if not isinstance(data, Mapping):

@@ -89,7 +89,7 @@ def _activity(features: FrameFeatures, n_frames: int, fps: float) -> np.ndarray:
     width = max(1, int(0.4 * fps))
     kernel = np.hanning(2 * width + 1)
     kernel /= kernel.sum()
-    return np.convolve(loud, kernel, mode="same")
+    return np.convolve(loud, kernel, mode="full")[width:width + n_frames]  # "same" breaks when n < kernel
 
 
 def gesture_tracks(utterance: Utterance, features: FrameFeatures, fps: float, n_frames: int, *, seed: int,

@@ -39,6 +39,9 @@ def write(doc: dict, path: Path, fmt: str) -> Path:
     text = to_tsv(doc) if fmt == "tsv" else json.dumps(doc) + "\n"
     path = Path(path)
     tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path

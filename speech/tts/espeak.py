@@ -299,9 +299,8 @@ def _resolve_voice(voice: str | None) -> str:
             found = table[min(best)[1]]
     if found is None:
         raise SpeechError(
-            f"unknown espeak voice {requested!r}; list voices with "
-            "speech.tts.get_engine('espeak').voices() (ids like en-us, en-gb, de, fr, es; "
-            "add a variant with +, e.g. en-us+f3)"
+            f"unknown espeak voice {requested!r}; `avatar voices` lists them "
+            "(ids like en-us, en-gb, de, fr, es; add a variant with +, e.g. en-us+f3)"
         )
     result = found.identifier
     if variant:

@@ -419,7 +419,7 @@ class Mp4Writer:
             self._audio_sent += take
             pos += take
         if pos:
-            self._abuf = buf[pos:].copy() if pos < len(buf) else np.zeros(0, np.float32)
+            self._abuf = buf[pos:]  # a view: no copy of the slide's remaining audio per video frame
 
     # ---- captions ----------------------------------------------------------------------------
 

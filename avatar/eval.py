@@ -237,15 +237,6 @@ def thresholds(sigma: float) -> tuple[float, float]:
 
 # ----------------------------------------------------------------------------- windows
 
-def frames_in(start: float, end: float, fps: float, n_frames: int) -> np.ndarray:
-    """Frames whose centre ((i + 0.5) / fps) lies in [start, end]; the nearest one if none does."""
-    first = int(np.ceil(start * fps - 0.5))
-    last = int(np.floor(end * fps - 0.5))
-    if last < first:
-        first = last = int(np.clip(round((start + end) / 2 * fps - 0.5), 0, n_frames - 1))
-    return np.arange(max(first, 0), min(last, n_frames - 1) + 1)
-
-
 def widen(frames: np.ndarray, slack: int, n_frames: int) -> np.ndarray:
     if len(frames) == 0:
         return frames
@@ -263,7 +254,7 @@ class Window:
 def closure_windows(utterance, fps: float, n_frames: int) -> list[Window]:
     """For each bilabial segment, the frames the motion model closes the lips in: from
     CLOSURE_LEAD (clipped to the segment length) before the segment's end to 10 ms before it."""
-    from avatar.motion.lipsync import CLOSURE_LEAD, phone_segments
+    from avatar.motion.lipsync import CLOSURE_LEAD, frames_in, phone_segments
 
     out = []
     for seg in phone_segments(utterance):
@@ -276,7 +267,7 @@ def closure_windows(utterance, fps: float, n_frames: int) -> list[Window]:
 
 def open_vowel_windows(utterance, fps: float, n_frames: int) -> list[Window]:
     """Segments whose viseme opens the jaw at least OPEN_VISEME_JAW, with their frames."""
-    from avatar.motion.lipsync import phone_segments
+    from avatar.motion.lipsync import frames_in, phone_segments
 
     return [Window(seg.viseme.name, seg.start, seg.end, frames_in(seg.start, seg.end, fps, n_frames))
             for seg in phone_segments(utterance)

@@ -107,7 +107,7 @@ def _smooth_jaw(jaw: np.ndarray, fps: float) -> np.ndarray:
     return out
 
 
-def _frames_in(start: float, end: float, fps: float, n_frames: int) -> np.ndarray:
+def frames_in(start: float, end: float, fps: float, n_frames: int) -> np.ndarray:
     """Frames whose centre lies in [start, end]; at least the nearest one, so short phones still show."""
     first = int(np.ceil(start * fps - 0.5))
     last = int(np.floor(end * fps - 0.5))
@@ -143,7 +143,7 @@ def mouth_track(utterance: Utterance, features: FrameFeatures, fps: float, n_fra
     # reaches at least half its target on the frame nearest its middle
     for seg in segs:
         if seg.viseme.jaw_open >= 0.6:
-            idx = _frames_in((seg.start + seg.end) / 2, (seg.start + seg.end) / 2, fps, n_frames)
+            idx = frames_in((seg.start + seg.end) / 2, (seg.start + seg.end) / 2, fps, n_frames)
             floor = 0.5 * seg.viseme.jaw_open * (0.6 + 0.4 * loudness[idx])
             mouth[idx, jaw] = np.maximum(mouth[idx, jaw], floor)
 
@@ -151,15 +151,15 @@ def mouth_track(utterance: Utterance, features: FrameFeatures, fps: float, n_fra
     for seg in segs:
         if seg.viseme.closure:
             lead = np.clip(seg.end - seg.start, *CLOSURE_LEAD)
-            idx = _frames_in(min(seg.start, seg.end - lead), seg.end - 0.01, fps, n_frames)
+            idx = frames_in(min(seg.start, seg.end - lead), seg.end - 0.01, fps, n_frames)
             mouth[idx] = closed
             mouth[idx, MOUTH.index("lip_press")] = np.maximum(mouth[idx, MOUTH.index("lip_press")], 0.9)
         elif seg.viseme.name == "labiodental":
-            idx = _frames_in(seg.start, seg.end, fps, n_frames)
+            idx = frames_in(seg.start, seg.end, fps, n_frames)
             mouth[idx, MOUTH.index("lower_lip_tuck")] = np.maximum(mouth[idx, MOUTH.index("lower_lip_tuck")], 0.85)
             mouth[idx, jaw] = np.clip(mouth[idx, jaw], 0.08, 0.2)
         elif seg.viseme.name == "rest" and seg.end - seg.start > SILENT_AFTER:
-            idx = _frames_in(seg.start + SILENT_AFTER, seg.end, fps, n_frames)
+            idx = frames_in(seg.start + SILENT_AFTER, seg.end, fps, n_frames)
             mouth[idx] = closed
     # the lower lip can only tuck as far as the jaw has opened (it rests against the upper teeth)
     tuck = MOUTH.index("lower_lip_tuck")

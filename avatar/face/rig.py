@@ -23,13 +23,16 @@ from avatar.face import deform
 from avatar.face import landmarks as lm
 from avatar.face.detect import detect_faces
 from avatar.face.mesh import mesh_with_presence
+from avatar.face.lips import find_opening, refine_inner_lips, teeth_layer
 from avatar.face.mouth import sample_colours
 from avatar.motion.track import PARAMETERS
 
 log = logging.getLogger(__name__)
 
-RIG_VERSION = 9
-MIN_FACE_PX = 96
+RIG_VERSION = 10
+MIN_FACE_PX = 64  # smaller faces are refused
+SHARP_FACE_PX = 96  # smaller faces render, upscaled, with a warning that they will look soft
+UPPER_LIP_SHARE = 0.4  # closing a photo's parted lips, the upper lip covers this share of the gap
 PAD = 2  # source pre-padding in pixels, matching the warp graph
 # jaw_open values with their own map. Blending two maps of different openings moves the lip edge
 # only approximately; blending between nearby keys keeps the lips their own thickness.
@@ -56,6 +59,10 @@ class Rig:
     lip_colour: np.ndarray  # (3,) RGB, tints the mouth interior
     skin_colour: np.ndarray  # (3,)
     region: np.ndarray  # (4,) x0, y0, x1, y1: the part of the crop that ever moves; base/basis cover only it
+    teeth: np.ndarray  # (h, w, 5) the photo's teeth: RGB, upper alpha, lower alpha (0x0 when it shows none)
+    teeth_origin: np.ndarray  # (2,) where the teeth layer sits in the crop
+    jaw_rest_shift: np.ndarray  # (2,) how far the jaw moved from the photo to the closed rest pose (px)
+    seam_shade: np.ndarray  # (1,) 0..1: how dark a seam the closed lips need (the photo's lips were apart)
 
     @property
     def still_frame(self) -> np.ndarray:
@@ -67,7 +74,8 @@ class Rig:
         return BASIS_NAMES
 
 
-ARRAY_FIELDS = ("source", "base", "basis", "mesh", "lips_rest", "lips_basis", "lip_colour", "skin_colour", "region")
+ARRAY_FIELDS = ("source", "base", "basis", "mesh", "lips_rest", "lips_basis", "lip_colour", "skin_colour", "region",
+                "teeth", "teeth_origin", "jaw_rest_shift", "seam_shade")
 
 
 def photo_hash(path: Path) -> str:
@@ -116,6 +124,9 @@ def find_face(image: np.ndarray, path: Path, warn: Callable[[str], None], landma
     width = float(np.ptp(oval[:, 0]))
     if width < MIN_FACE_PX:
         raise AvatarError(path, f"the face is too small ({width:.0f} px wide; at least {MIN_FACE_PX} px needed)")
+    if width < SHARP_FACE_PX:
+        warn(f"{path}: the face is only {width:.0f} px wide; it is upscaled and will look soft "
+             f"(use a photo with a face at least {SHARP_FACE_PX} px wide)")
     nose = points[lm.NOSE_TIP, 0]
     right, left = points[lm.RIGHT_CHEEK, 0], points[lm.LEFT_CHEEK, 0]
     balance = min(nose - right, left - nose) / max(nose - right, left - nose, 1e-6)
@@ -175,17 +186,47 @@ def sampling_map(out_points: np.ndarray, src_points: np.ndarray, size: int) -> n
 
 def _fill_parted_lips(crop: np.ndarray, mesh: np.ndarray) -> np.ndarray:
     """A photo with parted lips shows teeth between them; closing the mouth at rest would squeeze
-    those into the seam. Fill the opening (slightly dilated, for the mesh's error) from the
-    surrounding lip colour, so the closed seam is lip on lip and the painted interior owns the gap."""
+    those into the seam. Fill the opening (slightly dilated, for the mesh's error) and the dark
+    corner shadows of a smile inside the outer lip contour from the surrounding lip colour, so the
+    closed seam is lip on lip and the painted interior owns the gap (the teeth are kept aside,
+    avatar.face.lips.teeth_layer)."""
     upper, lower = mesh[list(lm.LIPS_INNER_UPPER), :2], mesh[list(lm.LIPS_INNER_LOWER), :2]
     gap = float(np.max(lower[:, 1] - upper[:, 1]))
     if gap < 1.0:
         return crop
     mask = np.zeros(crop.shape[:2], np.uint8)
     cv2.fillPoly(mask, [np.round(np.concatenate([upper, lower[::-1]])).astype(np.int32)], 255)
+    outer = np.zeros_like(mask)
+    cv2.fillPoly(outer, [np.round(np.concatenate([mesh[list(lm.LIPS_OUTER_UPPER), :2],
+                                                   mesh[list(lm.LIPS_OUTER_LOWER), :2][::-1]])).astype(np.int32)], 255)
+    grey = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    lips = (outer > 0) & (mask == 0)
+    if lips.any():
+        mask[(outer > 0) & (grey < 0.5 * float(np.median(grey[lips])))] = 255
     grow = max(1, int(round(0.15 * gap)))
     mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
     return cv2.inpaint(crop, mask, max(3, 2 * grow), cv2.INPAINT_TELEA)
+
+
+def _lower_upper_lip(g: deform.FaceGeometry, share: float) -> np.ndarray:
+    """Displacements that bring the upper lip down over `share` of the gap between the lips (a
+    smile's raised upper lip relaxing): the inner contour moves the full amount, the lip above it
+    and the skin up to the nose follow less and less, so the lip keeps its texture and the skin
+    between nose and lip takes up the stretch."""
+    d = np.zeros_like(g.points)
+    upper, lower = list(lm.LIPS_INNER_UPPER), list(lm.LIPS_INNER_LOWER)
+    order = np.argsort(g.points[upper, 0])
+    ux, uy = g.points[upper, 0][order], g.points[upper, 1][order]
+    gap = np.clip(g.points[lower, 1][order] - uy, 0, None)
+    x, y = g.points[:, 0], g.points[:, 1]
+    gap_at = np.interp(x, ux, gap, left=0.0, right=0.0)
+    edge_at = np.interp(x, ux, uy)
+    nose_y = float(g.points[lm.NOSE_BOTTOM, 1])
+    weight = np.clip((y - nose_y) / np.maximum(edge_at - nose_y, 1e-6), 0, 1) ** 1.5
+    above = g.is_mesh & (y <= edge_at + 0.5) & ~g.lower_lip
+    d[:, 1] = np.where(above, share * gap_at * weight, 0.0)
+    d[upper[1:-1], 1] = share * gap_at[upper[1:-1]]
+    return d
 
 
 def _unfold_lips(points: np.ndarray, lower_lip: np.ndarray | None = None) -> np.ndarray:
@@ -244,11 +285,16 @@ def build_rig_from_image(image: np.ndarray, path: Path, size: int, warn: Callabl
     x0, y0, side = crop_square(points, image.shape)
     scale = size / side
     affine = np.array([[scale, 0, -x0 * scale], [0, scale, -y0 * scale]])
-    crop = cv2.warpAffine(image, affine, (size, size), flags=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC,
+    crop = cv2.warpAffine(image, affine, (size, size), flags=cv2.INTER_AREA if scale < 1 else cv2.INTER_LANCZOS4,
                           borderMode=cv2.BORDER_REPLICATE)
     mesh = points.astype(np.float64).copy()
     mesh[:, :2] = (mesh[:, :2] - [x0, y0]) * scale
     mesh[:, 2] *= scale
+    # the lips as the pixels show them (the mesh misplaces them on toothy smiles), the photo's
+    # teeth kept aside for open-mouth frames, then the opening filled for the closed rest pose
+    opening = find_opening(crop, mesh)
+    teeth, teeth_origin = teeth_layer(crop, opening, mesh)
+    mesh = refine_inner_lips(mesh, opening)
     crop = _fill_parted_lips(crop, mesh)
     g = deform.build_geometry(mesh, size)
     per_px = deform.lip_gap_per_px(g)
@@ -258,7 +304,11 @@ def build_rig_from_image(image: np.ndarray, path: Path, size: int, warn: Callabl
     # motion is then measured on that closed mouth (g_rest), while sampling the photo as it is (g)
     upright_mesh = g.points[:len(mesh)]
     gap0 = float(upright_mesh[lm.LOWER_LIP_CENTER_INNER, 1] - upright_mesh[lm.UPPER_LIP_CENTER_INNER, 1]) - SEAM_GAP
-    rest_up = _unfold_lips(g.points + (deform.jaw(g, -gap0 / per_px) if gap0 > 0 else 0.0), g.lower_lip)
+    closing = np.zeros_like(g.points)
+    if gap0 > 0:
+        # the upper lip comes down part of the way, the jaw and lower lip rise to meet it
+        closing = _lower_upper_lip(g, UPPER_LIP_SHARE) + deform.jaw(g, -(1 - UPPER_LIP_SHARE) * gap0 / per_px)
+    rest_up = _unfold_lips(g.points + closing, g.lower_lip)
     rest = deform.to_image(g, rest_up)
     g_rest = deform.build_geometry(np.concatenate([rest[:len(mesh)], mesh[:, 2:3]], 1), size,
                                    anchors=g.image_points[len(mesh):])
@@ -301,6 +351,10 @@ def build_rig_from_image(image: np.ndarray, path: Path, size: int, warn: Callabl
         lips_basis=np.stack([c[1] for c in changes]).astype(np.float32),
         lip_colour=lip_colour.astype(np.float32),
         skin_colour=skin_colour.astype(np.float32),
+        teeth=teeth,
+        teeth_origin=teeth_origin,
+        jaw_rest_shift=(rest[lm.LOWER_LIP_CENTER_OUTER] - g.image_points[lm.LOWER_LIP_CENTER_OUTER]).astype(np.float32),
+        seam_shade=np.array([np.clip(gap0 / 2.0, 0.0, 1.0)], np.float32),
     )
 
 

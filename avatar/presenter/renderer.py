@@ -7,14 +7,30 @@ from typing import Iterator
 
 import numpy as np
 
-from avatar.face.mouth import paint_interior
-from avatar.face.rig import JAW_KEYS, Rig
+from avatar.face.mouth import PhotoTeeth, paint_interior, paint_seam
+from avatar.face.rig import BASIS_NAMES, JAW_KEYS, Rig
 from avatar.motion.track import MotionTrack
 from avatar.presenter.export import WARP_MODEL
 from avatar.runtime import provider_of, session
 
 BATCH = 8
 MIN_GAP_PX = 0.35  # below this the lips count as closed and no interior is painted
+SEAM_UNTIL_PX = 1.5  # the painted seam of closed lips fades out as they part this far
+HEAD_BASIS = np.array([BASIS_NAMES.index(n) for n in ("yaw", "pitch", "roll", "tx", "ty")])
+JAW_BASIS = np.arange(len(JAW_KEYS))
+LOWER_MIDDLE = np.arange(11 + 3, 11 + 8)  # the middle of the inner lower lip in the lip contours
+
+
+def similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """2x3 rotation + uniform scale + translation taking points `src` onto `dst` (least squares)."""
+    mu_s, mu_d = src.mean(0), dst.mean(0)
+    a, b = src - mu_s, dst - mu_d
+    dot = float((a * b).sum())
+    cross = float((a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]).sum())
+    norm = max(float((a * a).sum()), 1e-9)
+    c, s = dot / norm, cross / norm
+    rot = np.array([[c, -s], [s, c]])
+    return np.hstack([rot, (mu_d - rot @ mu_s)[:, None]])
 
 
 def jaw_weights(jaw_open: np.ndarray) -> np.ndarray:
@@ -49,6 +65,8 @@ class PresenterRenderer:
         self._feed = {"source": rig.source, "base": rig.base, "basis": rig.basis}
         self._still = rig.still_frame
         self._mouth_half_width = float(np.linalg.norm(rig.lips_rest[10] - rig.lips_rest[0]) / 2)
+        self._teeth = rig.teeth if rig.teeth.size else None
+        self._seam = float(rig.seam_shade[0])
 
     def render(self, values: np.ndarray) -> np.ndarray:
         """(N, len(PARAMETERS)) -> (N, size, size, 3) uint8 RGB frames."""
@@ -58,12 +76,30 @@ class PresenterRenderer:
         frames = np.repeat(self._still[None], len(coeffs), axis=0)
         frames[:, y0:y1, x0:x1] = moving
         lips = self.rig.lips_rest[None] + np.einsum("nk,kpc->npc", coeffs, self.rig.lips_basis)
-        for frame, contour in zip(frames, lips):
+        for frame, contour, c in zip(frames, lips, coeffs):
             upper, lower = contour[:11], contour[11:]
-            if (lower[1:-1, 1] - upper[1:-1, 1]).max() > MIN_GAP_PX:
+            gap = float((lower[1:-1, 1] - upper[1:-1, 1]).max())
+            if gap > MIN_GAP_PX:
                 paint_interior(frame, upper, lower, self.rig.lip_colour, self.rig.skin_colour,
-                               self._mouth_half_width)
+                               self._mouth_half_width, self._photo_teeth(c))
+            if self._seam > 0 and gap < SEAM_UNTIL_PX:
+                paint_seam(frame, upper, lower, self._mouth_half_width,
+                           self._seam * (1 - max(gap, 0.0) / SEAM_UNTIL_PX))
         return frames
+
+    def _photo_teeth(self, c: np.ndarray) -> PhotoTeeth | None:
+        """Where the photo's teeth go for one frame's coefficients: the upper row with the skull
+        (the lips' motion under the head parameters alone), the lower row with the jaw too."""
+        if self._teeth is None:
+            return None
+        rest, basis = self.rig.lips_rest, self.rig.lips_basis
+        head = rest + np.einsum("k,kpc->pc", c[HEAD_BASIS], basis[HEAD_BASIS])
+        skull = similarity(rest.astype(np.float64), head.astype(np.float64))
+        drop = np.einsum("k,kpc->pc", c[JAW_BASIS], basis[JAW_BASIS][:, LOWER_MIDDLE]).mean(axis=0)
+        shift = self.rig.jaw_rest_shift + drop
+        jaw = skull.copy()
+        jaw[:, 2] += skull[:, :2] @ shift
+        return PhotoTeeth(self._teeth, self.rig.teeth_origin, skull, jaw)
 
     def frames(self, track: MotionTrack, prefetch: int = 2) -> Iterator[np.ndarray]:
         """Frames of a track, in order. Batches are rendered `prefetch` ahead on a worker thread, so

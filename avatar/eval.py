@@ -271,7 +271,7 @@ def open_vowel_windows(utterance, fps: float, n_frames: int) -> list[Window]:
 
     return [Window(seg.viseme.name, seg.start, seg.end, frames_in(seg.start, seg.end, fps, n_frames))
             for seg in phone_segments(utterance)
-            if seg.viseme.jaw_open >= OPEN_VISEME_JAW and seg.start < n_frames / fps]
+            if seg.viseme.target("jaw_open") >= OPEN_VISEME_JAW and seg.start < n_frames / fps]
 
 
 def pauses(utterance, min_gap: float = PAUSE_GAP) -> list[tuple[float, float]]:
@@ -416,13 +416,13 @@ def _phone_fields(phone) -> tuple[str, float]:
 
 def _phone_class(symbol: str) -> str:
     """A coarse class for matching engine phones with aligner phones: the viseme of the first part."""
-    from speech.phonemes import segments, viseme_of
+    from speech.phonemes import segments, viseme_class
 
     sym = symbol.strip()
     if sym.isascii() and sym.upper() == sym and sym.rstrip("012") in _ARPABET:
         sym = "ə" if sym == "AH0" else _ARPABET[sym.rstrip("012")]
     parts = segments(sym)
-    return viseme_of(parts[0]).name if parts else ""
+    return viseme_class(parts[0]) if parts else ""
 
 
 def timing_errors(engine_phones, aligned_phones) -> np.ndarray:

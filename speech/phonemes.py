@@ -1,10 +1,8 @@
-"""IPA phones -> visemes (mouth shapes), with the mouth parameters and dominance of each.
+"""IPA phones -> viseme classes: the name of the mouth shape each phone is made with.
 
-A viseme here is a named mouth target: continuous parameters the renderer understands (jaw_open,
-lip_wide, lip_round, lip_press, lower_lip_tuck, teeth_show, all 0..1) and a dominance saying how
-strongly the phone holds its shape against its neighbours (Cohen-Massaro coarticulation): lips
-for p/b/m and f/v are fixed, the tongue-tip consonants and schwa borrow their neighbours' shape.
-Each viseme also has a Rhubarb-style shape letter (A-H, X) for timeline export.
+Speech knows phones and the class of mouth shape each belongs to (bilabial, labiodental, open,
+close_back, ...), not what a face does for it: the mouth targets, dominance and shape letter of
+each class live with the motion, in avatar.motion.visemes.
 
 Engines emit IPA units that may combine several phones (espeak: "aɪɚ", "ɔːɹ", "y-"); `segments`
 splits such a unit into table entries, ignoring length marks, nasalisation and other diacritics.
@@ -12,49 +10,8 @@ splits such a unit into table entries, ignoring length marks, nasalisation and o
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
-class Viseme:
-    name: str
-    shape: str  # Rhubarb shape letter
-    jaw_open: float = 0.0
-    lip_wide: float = 0.0
-    lip_round: float = 0.0
-    lip_press: float = 0.0
-    lower_lip_tuck: float = 0.0
-    teeth_show: float = 0.0
-    dominance: float = 0.5
-    closure: bool = False  # lips must meet (bilabials)
-
-
-VISEMES: dict[str, Viseme] = {v.name: v for v in (
-    Viseme("rest", "X", dominance=0.9),
-    Viseme("bilabial", "A", lip_press=1.0, dominance=1.0, closure=True),
-    Viseme("labiodental", "G", jaw_open=0.12, lower_lip_tuck=1.0, teeth_show=0.5, dominance=0.95),
-    Viseme("dental", "B", jaw_open=0.16, lip_wide=0.2, teeth_show=0.6, dominance=0.6),
-    Viseme("alveolar", "B", jaw_open=0.2, lip_wide=0.2, teeth_show=0.35, dominance=0.35),
-    Viseme("sibilant", "B", jaw_open=0.1, lip_wide=0.35, teeth_show=0.7, dominance=0.7),
-    Viseme("postalveolar", "F", jaw_open=0.15, lip_round=0.65, teeth_show=0.5, dominance=0.7),
-    Viseme("velar", "B", jaw_open=0.28, lip_wide=0.1, dominance=0.25),
-    Viseme("glottal", "C", jaw_open=0.35, dominance=0.1),
-    Viseme("rhotic", "F", jaw_open=0.2, lip_round=0.45, dominance=0.45),
-    Viseme("labial_glide", "F", jaw_open=0.12, lip_round=1.0, dominance=0.85),
-    Viseme("palatal", "B", jaw_open=0.16, lip_wide=0.45, teeth_show=0.3, dominance=0.45),
-    Viseme("open", "D", jaw_open=0.9, lip_wide=0.15, dominance=0.7),
-    Viseme("open_front", "D", jaw_open=0.75, lip_wide=0.35, teeth_show=0.2, dominance=0.65),
-    Viseme("mid_front", "C", jaw_open=0.5, lip_wide=0.4, teeth_show=0.2, dominance=0.55),
-    Viseme("close_front", "B", jaw_open=0.25, lip_wide=0.7, teeth_show=0.35, dominance=0.6),
-    Viseme("central", "C", jaw_open=0.42, lip_wide=0.1, dominance=0.3),
-    Viseme("open_central", "C", jaw_open=0.62, lip_wide=0.1, dominance=0.5),
-    Viseme("mid_back", "E", jaw_open=0.5, lip_round=0.7, dominance=0.6),
-    Viseme("close_back", "F", jaw_open=0.22, lip_round=0.95, dominance=0.7),
-    Viseme("close_front_round", "F", jaw_open=0.22, lip_round=0.85, lip_wide=0.1, dominance=0.7),
-    Viseme("mid_front_round", "E", jaw_open=0.42, lip_round=0.65, dominance=0.6),
-)}
-
-# IPA symbol -> viseme name. Covers espeak-ng's and Piper's English, German, French, Spanish,
+# IPA symbol -> viseme class. Covers espeak-ng's and Piper's English, German, French, Spanish,
 # Italian, Portuguese and Dutch inventories (length marks and diacritics are stripped first).
 PHONE_VISEMES: dict[str, str] = {
     **dict.fromkeys(["p", "b", "m", "ɓ", "ʙ"], "bilabial"),
@@ -113,9 +70,12 @@ def segments(symbol: str) -> list[str]:
     return expanded
 
 
-def viseme_of(symbol: str) -> Viseme:
-    """The viseme of a single table symbol (see `segments`); unknown symbols count as a neutral vowel."""
-    return VISEMES[PHONE_VISEMES.get(symbol, "central")]
+UNKNOWN_CLASS = "central"  # a symbol the table does not know counts as a neutral vowel
+
+
+def viseme_class(symbol: str) -> str:
+    """The viseme class of a single table symbol (see `segments`)."""
+    return PHONE_VISEMES.get(symbol, UNKNOWN_CLASS)
 
 
 def is_vowel(symbol: str) -> bool:

@@ -26,6 +26,7 @@ from avatar.face.mesh import mesh_with_presence
 from avatar.face.lips import find_opening, refine_inner_lips, teeth_layer
 from avatar.face.mouth import sample_colours
 from avatar.motion.track import PARAMETERS
+from avatar.parameters import BY_NAME, REGISTRY
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +40,7 @@ PAD = 2  # source pre-padding in pixels, matching the warp graph
 JAW_KEYS = (0.1, 0.25, 0.45, 0.7, 1.0)
 FULL_GAP = 0.75  # inner-lip gap at jaw_open=1, in mouth half-widths (37% of the mouth width)
 SEAM_GAP = 0.02  # px between closed lips: the triangles across it are slivers that never claim a pixel
-HEAD_STEP = {"yaw": 3.0, "pitch": 3.0, "roll": 3.0, "tx": 0.02, "ty": 0.02}
 BASIS_NAMES = tuple(f"jaw_{k}" for k in range(len(JAW_KEYS))) + PARAMETERS[1:]
-# parameters whose map change is taken around an open jaw, where they are used
-REFERENCE_JAW = {"lip_round": 0.2, "lower_lip_tuck": 0.25, "teeth_show": 0.4}
 
 
 @dataclass
@@ -272,10 +270,7 @@ def _displacement(g: deform.FaceGeometry, state: dict[str, float], jaw_full_px: 
     for name, value in state.items():
         if value == 0:
             continue
-        if name == "jaw_open":
-            d += deform.jaw(g, value * jaw_full_px)
-        else:
-            d += getattr(deform, name)(g, value)
+        d += BY_NAME[name].deform(g, value * jaw_full_px if name == "jaw_open" else value)
     return d
 
 
@@ -325,13 +320,13 @@ def build_rig_from_image(image: np.ndarray, path: Path, size: int, warn: Callabl
 
     rest_map = sampling_map(rest, g.image_points, size)
     changes = [difference({"jaw_open": key}, {}) for key in JAW_KEYS]
-    for name in PARAMETERS[1:]:
-        if name in HEAD_STEP:
-            step = HEAD_STEP[name]
-            changes.append(difference({name: step}, {name: -step}, 2 * step))
+    for p in REGISTRY[1:]:
+        if p.basis_step is not None:
+            step = p.basis_step
+            changes.append(difference({p.name: step}, {p.name: -step}, 2 * step))
         else:
-            ref = {"jaw_open": REFERENCE_JAW[name]} if name in REFERENCE_JAW else {}
-            changes.append(difference({**ref, name: 1.0}, ref))
+            ref = {"jaw_open": p.reference_jaw} if p.reference_jaw is not None else {}
+            changes.append(difference({**ref, p.name: 1.0}, ref))
     lip_polygon = np.concatenate([mesh[list(lm.LIPS_OUTER_UPPER), :2], mesh[list(lm.LIPS_OUTER_LOWER), :2][::-1]])
     lip_colour, skin_colour = sample_colours(crop, lip_polygon, mesh[[50, 280, 205, 425], :2])
     padded = cv2.copyMakeBorder(crop, PAD, PAD, PAD, PAD, cv2.BORDER_REPLICATE)

@@ -2,9 +2,10 @@
 
 Rules a viewer checks, in the order they are applied:
 1. Each phone (split into table segments, speech.phonemes) pulls the mouth towards its viseme's
-   target with a dominance that falls off exponentially outside the phone, faster after it
-   (carry-over) than before it (anticipation): Cohen-Massaro coarticulation. Gaps between phones
-   are a 'rest' segment, so the mouth closes in pauses and before the first word.
+   target (avatar.motion.visemes) with a dominance that falls off exponentially outside the
+   phone, faster after it (carry-over) than before it (anticipation): Cohen-Massaro
+   coarticulation. Gaps between phones are a 'rest' segment, so the mouth closes in pauses and
+   before the first word.
 2. Loudness (speech.features) scales the jaw: quiet speech opens less.
 3. The jaw pops open quickly and closes more slowly (asymmetric one-pole smoothing).
 4. Hard constraints, applied last so nothing smooths them away: lips fully closed on p/b/m from
@@ -16,9 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from speech.phonemes import VISEMES, Viseme, segments, viseme_of
+from speech.phonemes import segments
 from speech.types import FrameFeatures, Utterance
 from avatar.motion.track import MOUTH
+from avatar.motion.visemes import VISEMES, Viseme, viseme_of
 
 PAUSE_MIN = 0.06  # s: a gap between phones shorter than this is not a pause
 ANTICIPATION = 0.07  # s: dominance decay before a segment
@@ -89,7 +91,7 @@ def blend_targets(segs: list[Segment], times: np.ndarray) -> np.ndarray:
     starts = np.array([s.start for s in segs])[:, None]
     ends = np.array([s.end for s in segs])[:, None]
     alpha = np.array([s.viseme.dominance for s in segs])[:, None]
-    targets = np.array([[getattr(s.viseme, name) for name in MOUTH] for s in segs])
+    targets = np.array([s.viseme.targets for s in segs])
     t = times[None, :]
     before = np.clip(starts - t, 0, None)
     after = np.clip(t - ends, 0, None)
@@ -142,9 +144,9 @@ def mouth_track(utterance: Utterance, features: FrameFeatures, fps: float, n_fra
     # short vowels between consonants lose their peak to blending and smoothing: every open vowel
     # reaches at least half its target on the frame nearest its middle
     for seg in segs:
-        if seg.viseme.jaw_open >= 0.6:
+        if seg.viseme.target("jaw_open") >= 0.6:
             idx = frames_in((seg.start + seg.end) / 2, (seg.start + seg.end) / 2, fps, n_frames)
-            floor = 0.5 * seg.viseme.jaw_open * (0.6 + 0.4 * loudness[idx])
+            floor = 0.5 * seg.viseme.target("jaw_open") * (0.6 + 0.4 * loudness[idx])
             mouth[idx, jaw] = np.maximum(mouth[idx, jaw], floor)
 
     closed = np.zeros(len(MOUTH), np.float32)

@@ -14,9 +14,11 @@ from speech.types import Utterance
 
 
 def timeline(tracks: list[tuple[float, Utterance, MotionTrack]], fps: float) -> dict:
-    """One document from (start seconds, utterance, track) pieces laid end to end."""
+    """One document from (start seconds, utterance, track) pieces laid end to end; every value lies
+    in its parameter's range (avatar.parameters), clipped there if a track strays out of it."""
     frames, shapes, phones = [], [], []
     for start, utterance, track in tracks:
+        track = track.clipped()
         mouth = track.values[:, :len(MOUTH)]
         shapes += shape_letters(utterance, mouth, fps)
         frames.append(track.values)

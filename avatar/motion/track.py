@@ -5,11 +5,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# units: jaw_open, lip_* , lower_lip_tuck, teeth_show, blink_*, brow_raise in 0..1;
-# yaw, pitch, roll in degrees; tx, ty in face widths
-PARAMETERS = ("jaw_open", "lip_wide", "lip_round", "lip_press", "lower_lip_tuck", "teeth_show",
-              "blink_left", "blink_right", "brow_raise", "yaw", "pitch", "roll", "tx", "ty")
-MOUTH = PARAMETERS[:6]
+from avatar import parameters
+
+# the columns, in order, from the registry (avatar.parameters: unit, range and deform of each)
+PARAMETERS = parameters.NAMES
+MOUTH = tuple(p.name for p in parameters.REGISTRY if p.group == "mouth")  # the first columns
 
 
 @dataclass
@@ -32,6 +32,14 @@ class MotionTrack:
 
     def set(self, name: str, column: np.ndarray) -> None:
         self.values[:, PARAMETERS.index(name)] = column
+
+    def clipped(self) -> "MotionTrack":
+        """A copy with every value inside its parameter's range."""
+        return MotionTrack(self.fps, parameters.clip(self.values))
+
+    def out_of_range(self) -> list[str]:
+        """What lies outside the parameters' ranges, one line per parameter (empty when all is inside)."""
+        return parameters.out_of_range(self.values)
 
     @classmethod
     def concatenate(cls, tracks: list["MotionTrack"]) -> "MotionTrack":

@@ -8,7 +8,8 @@ from typer.testing import CliRunner
 
 from avatar.cli import app
 from avatar.face.rig import build_rig
-from speech.phonemes import segments, viseme_of
+from avatar.motion.visemes import viseme_of
+from speech.phonemes import segments
 from speech.speak import speak
 from tests.conftest import PORTRAIT
 
@@ -117,7 +118,7 @@ def test_lips_close_on_m_and_open_on_vowels_in_the_video(rendered):
         frame = int((offset + phone.end - 0.02) * 25)
         if viseme_of(parts[0]).closure:
             closed.append(dark(frame))
-        elif viseme_of(parts[0]).jaw_open >= 0.6:
+        elif viseme_of(parts[0]).target("jaw_open") >= 0.6:
             opened.append(max(dark(f) for f in range(frame - 2, frame + 2)))
     assert len(closed) >= 4 and len(opened) >= 3
     assert np.median(closed) <= 3

@@ -1,6 +1,6 @@
 import pytest
 
-from speech.phonemes import PHONE_VISEMES, VISEMES, segments, viseme_of
+from speech.phonemes import PHONE_VISEMES, UNKNOWN_CLASS, is_vowel, segments, viseme_class
 from speech.tts import synthesize
 
 SENTENCES = {
@@ -19,12 +19,11 @@ def test_every_phone_the_engine_speaks_has_a_viseme(voice):
     assert not unknown and not empty
 
 
-def test_bilabials_close_and_labiodentals_tuck():
-    for symbol in "pbm":
-        assert viseme_of(symbol).closure and viseme_of(symbol).lip_press == 1.0
-    assert viseme_of("f").lower_lip_tuck == 1.0 and viseme_of("v").lower_lip_tuck == 1.0
-    assert viseme_of("a").jaw_open > viseme_of("i").jaw_open > viseme_of("m").jaw_open
-    assert viseme_of("u").lip_round > 0.8
+def test_classes_of_single_symbols():
+    assert {viseme_class(s) for s in "pbm"} == {"bilabial"}
+    assert viseme_class("f") == viseme_class("v") == "labiodental"
+    assert viseme_class("?") == UNKNOWN_CLASS
+    assert is_vowel("a") and is_vowel("ə") and not is_vowel("m") and not is_vowel("?")
 
 
 def test_compound_units_split_into_parts():
@@ -33,6 +32,3 @@ def test_compound_units_split_into_parts():
     assert segments("œ̃") == ["œ"]
     assert segments("ˈa") == ["a"]
 
-
-def test_every_viseme_has_a_shape_letter():
-    assert {v.shape for v in VISEMES.values()} <= set("ABCDEFGHX")

@@ -3,8 +3,9 @@ import pytest
 
 from avatar.motion import build_motion
 from avatar.motion.lipsync import CLOSURE_LEAD
+from avatar.motion.visemes import viseme_of
 from speech.features import frame_features
-from speech.phonemes import segments, viseme_of
+from speech.phonemes import segments
 from speech.tts import synthesize
 from speech.types import Phone, Utterance
 
@@ -59,7 +60,7 @@ def test_mouth_closed_in_pauses_and_open_on_vowels():
     assert pause_frames
     assert max(jaw[i] for i in pause_frames) <= 0.02, [(i, jaw[i]) for i in pause_frames]
     assert jaw[-1] <= 0.02 and last.end < len(jaw) / FPS - 0.2  # closed after speaking
-    open_vowels = [p for p in utterance.phones if segments(p.symbol) and viseme_of(segments(p.symbol)[0]).jaw_open >= 0.6]
+    open_vowels = [p for p in utterance.phones if segments(p.symbol) and viseme_of(segments(p.symbol)[0]).target("jaw_open") >= 0.6]
     assert open_vowels
     opened = [max(jaw[i] for i in frames_of(p.start, p.end + 0.04) or [int(p.start * FPS)]) > 0.2 for p in open_vowels]
     assert np.mean(opened) >= 0.9

@@ -30,7 +30,7 @@ from avatar.parameters import BY_NAME, REGISTRY
 
 log = logging.getLogger(__name__)
 
-RIG_VERSION = 10
+RIG_VERSION = 11
 MIN_FACE_PX = 64  # smaller faces are refused
 SHARP_FACE_PX = 96  # smaller faces render, upscaled, with a warning that they will look soft
 UPPER_LIP_SHARE = 0.4  # closing a photo's parted lips, the upper lip covers this share of the gap
@@ -38,7 +38,11 @@ PAD = 2  # source pre-padding in pixels, matching the warp graph
 # jaw_open values with their own map. Blending two maps of different openings moves the lip edge
 # only approximately; blending between nearby keys keeps the lips their own thickness.
 JAW_KEYS = (0.1, 0.25, 0.45, 0.7, 1.0)
-FULL_GAP = 0.75  # inner-lip gap at jaw_open=1, in mouth half-widths (37% of the mouth width)
+# inner-lip gap at jaw_open=1, in outer-eye-corner distances: the jaw's range scales with the head,
+# not with the mouth (a small mouth opens as far as a wide one). Stressed open vowels in real speech
+# open 0.10-0.16 of that distance (see README, "Presenter evaluation"); jaw_open 0.9 reaches ~0.2.
+FULL_GAP = 0.22
+MAX_GAP = 1.1  # ... but never more than this many mouth half-widths
 SEAM_GAP = 0.02  # px between closed lips: the triangles across it are slivers that never claim a pixel
 BASIS_NAMES = tuple(f"jaw_{k}" for k in range(len(JAW_KEYS))) + PARAMETERS[1:]
 
@@ -293,7 +297,8 @@ def build_rig_from_image(image: np.ndarray, path: Path, size: int, warn: Callabl
     crop = _fill_parted_lips(crop, mesh)
     g = deform.build_geometry(mesh, size)
     per_px = deform.lip_gap_per_px(g)
-    jaw_full_px = FULL_GAP * g.mouth_half_width / per_px
+    eyes = float(np.linalg.norm(g.points[lm.RIGHT_EYE_CORNERS[0]] - g.points[lm.LEFT_EYE_CORNERS[0]]))
+    jaw_full_px = min(FULL_GAP * eyes, MAX_GAP * g.mouth_half_width) / per_px
 
     # at rest the lips close: a portrait with parted lips has its jaw raised by the gap; every
     # motion is then measured on that closed mouth (g_rest), while sampling the photo as it is (g)

@@ -142,11 +142,11 @@ def mouth_track(utterance: Utterance, features: FrameFeatures, fps: float, n_fra
     mouth[:, jaw] *= np.clip(0.55 + 0.6 * loudness, 0.0, 1.15)
     mouth[:, jaw] = _smooth_jaw(mouth[:, jaw], fps)
     # short vowels between consonants lose their peak to blending and smoothing: every open vowel
-    # reaches at least half its target on the frame nearest its middle
+    # reaches at least 70% of its target on the frame nearest its middle
     for seg in segs:
         if seg.viseme.target("jaw_open") >= 0.6:
             idx = frames_in((seg.start + seg.end) / 2, (seg.start + seg.end) / 2, fps, n_frames)
-            floor = 0.5 * seg.viseme.target("jaw_open") * (0.6 + 0.4 * loudness[idx])
+            floor = 0.7 * seg.viseme.target("jaw_open") * (0.6 + 0.4 * loudness[idx])
             mouth[idx, jaw] = np.maximum(mouth[idx, jaw], floor)
 
     closed = np.zeros(len(MOUTH), np.float32)

@@ -231,7 +231,7 @@ def teeth_layer(crop: np.ndarray, opening: Opening, mesh: np.ndarray) -> tuple[n
         return empty  # a sliver of teeth is better drawn than stretched
     patch = cv2.warpAffine(crop, frame.to_patch, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     light = cv2.cvtColor(patch, cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32) * (100 / 255)
-    if float(np.median(light[opening.teeth])) < opening.lip_lab[0] * (100 / 255) + 8:
+    if float(np.percentile(light[opening.teeth], 75)) < opening.lip_lab[0] * (100 / 255) + 10:
         return empty  # what lies between the lips is no brighter than they are: no teeth to show
     xs = np.arange(w, dtype=np.float64)
     il = _curve(frame.points(mesh[list(lm.LIPS_INNER_LOWER), :2]), xs)

@@ -53,7 +53,7 @@ def _place(teeth: PhotoTeeth, which: np.ndarray, box: tuple[int, int, int, int],
 
 # widths of the upper teeth from the middle outwards (central incisor, lateral, canine, premolars),
 # in mouth half-widths, before the arch's foreshortening
-TOOTH_WIDTHS = (0.17, 0.13, 0.12, 0.105, 0.1)
+TOOTH_WIDTHS = (0.21, 0.16, 0.15, 0.13, 0.12)
 TOOTH_LENGTHS = (1.0, 0.9, 0.96, 0.85, 0.8)  # relative crown length seen below the lip
 
 
@@ -65,7 +65,7 @@ def _tooth_rows(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     arch = np.sin(np.clip(np.abs(u), 0, 1.2) * 1.2) / 1.2 * 1.15
     k = np.searchsorted(edges, arch).clip(0, len(edges) - 1)
     distance = np.min(np.abs(arch[..., None] - np.concatenate([[0.0], edges])[None, None]), axis=-1)
-    shade = 1 - 0.12 * np.exp(-(distance / 0.02) ** 2)
+    shade = 1 - 0.08 * np.exp(-(distance / 0.025) ** 2)
     return shade, np.asarray(TOOTH_LENGTHS)[k]
 
 

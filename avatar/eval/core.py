@@ -939,7 +939,8 @@ def dlib_markdown(results: dict) -> list[str]:
 def markdown(results: dict) -> str:
     s = results["settings"]
     lines = [
-        f"Presenter size {s['size']} px, {s['fps']:g} fps, seed {s['seed']}, {len(s['portraits'])} portraits x "
+        f"Presenter size {s['size']} px, {s['fps']:g} fps, seed {s['seed']}, {len(s['portraits'])} portraits"
+        + (f" ({len(results['skipped'])} more skipped)" if results.get("skipped") else "") + " x "
         f"{len(s['sentences'])} sentences ({results['overall']['pairs']} renders), provider {s['provider']}, "
         f"wall {results['wall_seconds']} s.",
         "",

@@ -335,7 +335,8 @@ def _groups(tokens: list[_Token], sec_per_phone: float) -> list[list[int]]:
             groups.append(piece)
     if (len(groups) > 1 and est(groups[-1]) < MIN_CHUNK_S
             and est(groups[-2] + groups[-1]) <= MAX_CHUNK_S):
-        groups[-2] = groups[-2] + groups.pop()
+        last = groups.pop()  # (popping inside `groups[-2] = ...` would assign to the wrong group)
+        groups[-1] = groups[-1] + last
     return groups
 
 

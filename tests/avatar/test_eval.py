@@ -114,8 +114,13 @@ def test_one_real_render(tmp_path):
     """1 portrait x 1 short sentence end to end: every metric present and in range."""
     from tests.conftest import PORTRAIT
 
+    from avatar.eval import dlib68
+
     sentence = ("en_short", "en-us", "Bob may park the car.")
-    results = ev.evaluate({"hopper": PORTRAIT}, [sentence])
+    missing = dlib68.availability()
+    backend = None if missing else dlib68.shared()
+    results = ev.evaluate({"hopper": PORTRAIT}, [sentence], independent=backend, contact=True,
+                          independent_note=missing)
     o = results["overall"]
     for key in ("correlation", "bilabial_closure", "silence_closed", "open_vowels_open", "ssim_face",
                 "pause_jitter_px", "still_jitter_px", "phone_timing_median_ms"):
@@ -132,3 +137,20 @@ def test_one_real_render(tmp_path):
     assert results["phone_timing_note"] or np.isfinite(o["phone_timing_median_ms"])
     text = ev.markdown(results)
     assert "| Metric | Value | Target | Result |" in text and "hopper" in text
+    rows = results.pop("_contact")
+    assert [row.name for row in rows] == ["hopper"]
+    assert {"rest", "m", "a"} <= set(rows[0].cells)  # no f, o or i in this sentence
+    if backend is None:
+        assert missing in text
+        return
+    d = results["dlib"]["per_portrait"]["hopper"]
+    assert d["rest"]["box_source"] == "dlib" and d["rest"]["gap"] < dlib68.CLOSED_GAP
+    assert d["bilabial_n"] == o["bilabial_n"] and d["silence_n"] == o["silence_n"]
+    assert d["open_vowels_n"] >= 1
+    for key in ("bilabial_closed", "silence_closed", "open_vowels_open"):
+        assert 0.0 <= d[key] <= 1.0
+    assert 0.5 < d["ssim_face"] <= 1.0
+    assert "| hopper | " in text.split("Re-detected with")[0]  # the dlib table comes first
+    import json
+
+    json.dumps(ev._finite(results), default=ev._json_default)  # JSON-ready

@@ -128,3 +128,15 @@ def test_english_only_and_clear_errors(tmp_path):
         utterance_from_recording(tmp_path / "missing.wav", "hello")
     assert align(np.zeros(0, np.float32), 16000, "hello") == ([], [])
     assert align(np.zeros(16000, np.float32), 16000, "  ") == ([], [])
+
+
+def test_a_short_last_sentence_joins_the_one_before():
+    """Two sentences whose second is under MIN_CHUNK_S: one chunk (this used to raise IndexError)."""
+    from speech.align import _groups, _Token
+
+    tokens = [_Token(f"w{i}", i, i + 1, n_phones=4, sentence_end=i in (9, 11)) for i in range(12)]
+    assert _groups(tokens, 0.08) == [list(range(12))]
+    # three groups, the last short: it joins the second, the first stays as it was
+    tokens = [_Token(f"w{i}", i, i + 1, n_phones=4, sentence_end=i in (29, 59, 61)) for i in range(62)]
+    groups = _groups(tokens, 0.08)
+    assert groups == [list(range(30)), list(range(30, 62))]

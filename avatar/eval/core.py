@@ -1,12 +1,17 @@
-"""Lip-sync and render quality, measured: render sentences on portraits, re-detect the face mesh on
-every rendered frame and compare what the face does with what the motion track commanded.
+"""Lip-sync and render quality, measured on rendered frames.
 
-    python -m avatar.eval [--portraits NAME|PATH ...] [--sentences ID ...] [--out results.json] [--markdown]
+Renders sentences on portraits, re-detects the face on every rendered frame and compares what the
+face does with what the motion track commanded: with the product's own 468-point mesh (this
+module) and with an independent model, dlib's 68 points (`avatar.eval.independent`).
+
+    python -m avatar.eval [--portraits NAME|SET|PATH ...] [--sentences ID ...] [--recording WAV
+                          --transcript TEXT_OR_FILE] [--contact-sheet PNG] [--out results.json] [--markdown]
 
 Portraits: the shipped Grace Hopper photo, the test astronaut (upscaled 2x: her face is under the
 96 px minimum otherwise) and variants generated at run time in a temporary folder (flipped,
 rotated +-10 degrees on a canvas that crops nothing, darker/lighter skin tone in LAB, a smaller
-face in a larger canvas, an off-centre crop). Sentences: `SENTENCES` below (espeak-ng voices).
+face in a larger canvas, an off-centre crop); sets and folders: `avatar.eval.portraits`.
+Sentences: `SENTENCES` below (espeak-ng voices), and recordings of real speech (`Recording`).
 
 For every portrait x sentence the utterance is padded with `LEAD` s of silence before and `TAIL`
 after, turned into a MotionTrack, rendered at `SIZE` px, and the 468-point mesh is re-detected on
@@ -55,7 +60,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 HOPPER = REPO / "avatar" / "assets" / "portraits" / "grace_hopper.jpg"
 ASTRONAUT = REPO / "tests" / "data" / "astronaut.png"
 
@@ -466,9 +471,14 @@ class PortraitSetup:
     open: float
     reference: np.ndarray  # portrait crop
     rest_points: np.ndarray
+    dlib: object = None  # independent.DlibRest when the independent measurement runs
+    mouth_box: tuple = ()  # (x0, y0, side) of the contact-sheet close-up
 
 
-def setup_portrait(name: str, path: Path, size: int = SIZE, threads: int = 0) -> PortraitSetup:
+def setup_portrait(name: str, path: Path, size: int = SIZE, threads: int = 0, independent=None) -> PortraitSetup:
+    """Rig, renderer, rest frame and thresholds of one portrait. Raises AvatarError when the product
+    refuses the portrait, RuntimeError when the rendered rest frame shows no face to our detector."""
+    from avatar.eval import contact
     from avatar.face.rig import build_rig
     from avatar.motion.track import PARAMETERS
     from avatar.presenter.renderer import PresenterRenderer
@@ -480,8 +490,18 @@ def setup_portrait(name: str, path: Path, size: int = SIZE, threads: int = 0) ->
     points = redetect([rest], roi)[0]
     sigma, landmark_sigma = redetection_noise(rest, roi)
     closed, open_ = thresholds(sigma)
+    dlib_rest = None
+    centre, width = (points[61, :2] + points[291, :2]) / 2, mouth_width_px(points)
+    if independent is not None:
+        from avatar.eval import dlib68
+        from avatar.eval.independent import rest_measure
+
+        dlib_rest = rest_measure(independent, rest, points)
+        lips = dlib_rest.points[list(dlib68.OUTER_LIPS)]
+        centre, width = lips.mean(0), float(np.linalg.norm(dlib_rest.points[54] - dlib_rest.points[48]))
     return PortraitSetup(name, rig, renderer, roi, rest, float(mouth_opening(points)), mouth_width_px(points),
-                         sigma, landmark_sigma, closed, open_, portrait_crop(rig), points)
+                         sigma, landmark_sigma, closed, open_, portrait_crop(rig), points, dlib_rest,
+                         contact.mouth_box(centre, width, rig.size))
 
 
 def still_jitter(setup: PortraitSetup, n: int = STILL_FRAMES) -> dict:
@@ -502,16 +522,73 @@ def still_jitter(setup: PortraitSetup, n: int = STILL_FRAMES) -> dict:
             "landmark_std_px": float(np.linalg.norm(std, axis=-1).mean()), "landmark_max_disp_px": float(disp.max())}
 
 
-def evaluate_pair(setup: PortraitSetup, sentence: tuple[str, str, str], align_fn=None, ssim_stride: int = 1,
-                  keep_frames: bool = False) -> dict:
+@dataclass(frozen=True)
+class Recording:
+    """A real recording with its transcript, narrated instead of a synthesised sentence (forced
+    alignment gives the phones: English, pocketsphinx). Any audio file soundfile reads works."""
+    path: Path
+    transcript: str
+    id: str = ""
+
+    @property
+    def voice(self) -> str:
+        return "recording"
+
+    @property
+    def sid(self) -> str:
+        return self.id or f"rec:{Path(self.path).stem}"
+
+    def describe(self) -> list[str]:
+        return [self.sid, self.voice, self.transcript, str(self.path)]
+
+    def utterance(self):
+        """The loudness-normalised recording with aligned phones (cached per process)."""
+        return _recording_utterance(str(Path(self.path).resolve()), self.transcript)
+
+
+_RECORDINGS: dict = {}
+
+
+def _recording_utterance(path: str, transcript: str):
+    key = (path, transcript)
+    if key not in _RECORDINGS:
+        from avatar.errors import AvatarError
+        from avatar.narration import recording_utterance
+
+        warnings: list[str] = []
+        utt = recording_utterance(Path(path), transcript, warnings.append)
+        if not utt.phones:
+            raise AvatarError(path, "no phones from forced alignment" + (f" ({warnings[0]})" if warnings else "")
+                              + ": the lip metrics need them (pip install pocketsphinx)")
+        _RECORDINGS[key] = utt
+    return _RECORDINGS[key]
+
+
+def sentence_id(sentence) -> str:
+    return sentence.sid if isinstance(sentence, Recording) else sentence[0]
+
+
+def narrate(sentence):
+    """(id, voice, text, utterance) of a synthesised sentence (id, voice, text) or a Recording."""
+    if isinstance(sentence, Recording):
+        return sentence.sid, sentence.voice, sentence.transcript, sentence.utterance()
+    from speech.tts import synthesize
+
+    sid, voice, text = sentence
+    return sid, voice, text, synthesize(text, voice)
+
+
+def evaluate_pair(setup: PortraitSetup, sentence, align_fn=None, ssim_stride: int = 1,
+                  keep_frames: bool = False, independent=None, contact: bool = False) -> dict:
+    """One portrait x one narration (a sentence tuple or a Recording). With `independent` (a
+    dlib68.DlibLandmarks) the dlib metrics are added under "dlib"; with `contact` the close-ups of
+    the contact sheet under "_contact"."""
     from avatar.face import landmarks as lm
     from avatar.motion import build_motion
     from avatar.motion.track import PARAMETERS
     from speech.features import frame_features
-    from speech.tts import synthesize
 
-    sid, voice, text = sentence
-    raw = synthesize(text, voice)
+    sid, voice, text, raw = narrate(sentence)
     utt = pad_utterance(raw)
     features = frame_features(utt, FPS)
     n = features.n_frames
@@ -547,6 +624,15 @@ def evaluate_pair(setup: PortraitSetup, sentence: tuple[str, str, str], align_fn
         ssims.append(masked_ssim(still_frames[k], setup.reference, cv2.bitwise_and(base_face, cv2.bitwise_not(excl))))
     ssims = np.array(ssims)
 
+    dlib_result, gap = None, None
+    if independent is not None and setup.dlib is not None:
+        from avatar.eval import independent as ind
+
+        dlib_result, gap = ind.measure_pair(independent, setup.dlib, frames, utt, FPS, closures, silent)
+        dlib_ssims = np.array([masked_ssim(still_frames[k], setup.reference, mask) for k, mask in
+                               enumerate(ind.ssim_mask(independent, setup.dlib, still_frames, base_face, dilate))])
+        dlib_result["ssim"] = {"mean": float(np.nanmean(dlib_ssims)), "min": float(np.nanmin(dlib_ssims))}
+
     # jitter in pauses: non-eye landmarks
     eyes = set(lm.RIGHT_EYE_UPPER + lm.RIGHT_EYE_LOWER + lm.LEFT_EYE_UPPER + lm.LEFT_EYE_LOWER + lm.RIGHT_EYE_CREASE
                + lm.LEFT_EYE_CREASE + lm.RIGHT_EYE_LID_SKIN + lm.LEFT_EYE_LID_SKIN + lm.RIGHT_BROW + lm.LEFT_BROW)
@@ -579,6 +665,12 @@ def evaluate_pair(setup: PortraitSetup, sentence: tuple[str, str, str], align_fn
         "pause_jitter_px": pause_jitter, "pause_d2_max_px": pause_d2_max,
         "opening_max": float(opening.max()), "jaw_max": float(jaw.max()),
     }
+    if dlib_result is not None:
+        result["dlib"] = dlib_result
+    if contact:
+        from avatar.eval import contact as sheet
+
+        result["_contact"] = sheet.candidates(utt, track, frames, FPS, setup.mouth_box, gap, sid)
     if align_fn is not None and voice.startswith("en"):
         try:
             aligned = align_fn(raw.samples, raw.sample_rate, text)
@@ -630,26 +722,55 @@ def aggregate(pairs: list[dict]) -> dict:
 
 
 def evaluate(portraits: dict[str, Path], sentences=SENTENCES, size: int = SIZE, threads: int = 0,
-             ssim_stride: int = SSIM_STRIDE, progress=None, sentences_for=None) -> dict:
+             ssim_stride: int = SSIM_STRIDE, progress=None, sentences_for=None, independent=None,
+             contact: bool = False, independent_note: str = "") -> dict:
     """Run every portrait x sentence; returns the JSON-ready results (see `markdown`).
 
-    `sentences_for(name)`, when given, picks the sentences of each portrait (default: `sentences`).
-    Phone timing depends on the sentence only; it is measured once per sentence."""
+    `sentences` are (id, voice, text) tuples and/or `Recording`s. `sentences_for(name)`, when given,
+    picks the sentences of each portrait (default: `sentences`). Phone timing depends on the
+    sentence only; it is measured once per sentence. `independent` (a dlib68.DlibLandmarks) adds the
+    dlib metrics (results["dlib"]); `independent_note` says why they are missing when it is None.
+    `contact` collects the contact sheet's rows (results["_contact"], not JSON). A portrait the
+    product refuses is listed under results["skipped"] with the product's reason."""
+    from avatar.errors import AvatarError
+    from avatar.eval import contact as sheet
+    from avatar.eval import independent as ind
+
     started = time.perf_counter()
     align_fn, align_reason = aligner()
-    per_portrait, pairs, setups = {}, [], {}
+    per_portrait, pairs, setups, skipped = {}, [], {}, {}
+    dlib_per_portrait, rows = {}, {}
     timed: set[str] = set()
-    all_sentences: dict[str, tuple] = {}
+    all_sentences: dict[str, object] = {}
     for name, path in portraits.items():
         t0 = time.perf_counter()
-        setup = setup_portrait(name, path, size, threads)
+        try:
+            setup = setup_portrait(name, path, size, threads, independent)
+        except AvatarError as exc:
+            skipped[name] = exc.problem
+        except RuntimeError as exc:  # our detector finds no face on the rendered rest frame
+            skipped[name] = f"evaluation: {exc}"
+        if name in skipped:
+            rows[name] = sheet.Row(name, skipped=skipped[name])
+            if progress:
+                progress(f"{name}: skipped: {skipped[name]}")
+            continue
         still = still_jitter(setup)
         results = []
+        row = sheet.Row(name)
+        if contact:
+            caption = "" if setup.dlib is None else f"gap {setup.dlib.gap:.3f}"
+            row.cells["rest"] = sheet.Cell(sheet.crop(setup.rest_frame, setup.mouth_box), caption)
         for sentence in (sentences_for(name) if sentences_for else sentences):
-            all_sentences[sentence[0]] = sentence
-            fn = None if sentence[0] in timed else align_fn
-            timed.add(sentence[0])
-            results.append(evaluate_pair(setup, sentence, fn, ssim_stride))
+            sid = sentence_id(sentence)
+            all_sentences[sid] = sentence
+            fn = None if sid in timed else align_fn
+            timed.add(sid)
+            result = evaluate_pair(setup, sentence, fn, ssim_stride, independent=independent, contact=contact)
+            for column, cell in result.pop("_contact", {}).items():
+                row.cells[column] = sheet.better(row.cells.get(column), cell)
+            results.append(result)
+        rows[name] = row
         pairs.extend(results)
         per_portrait[name] = {
             **aggregate(results),
@@ -657,12 +778,18 @@ def evaluate(portraits: dict[str, Path], sentences=SENTENCES, size: int = SIZE, 
             "landmark_sigma_px": setup.landmark_sigma_px, "mouth_width_px": setup.mouth_px,
             "rest_opening": setup.rest_opening, "still": still, "seconds": round(time.perf_counter() - t0, 1),
         }
+        if setup.dlib is not None:
+            rest = {"gap": setup.dlib.gap, "box_source": setup.dlib.box_source, "box": list(setup.dlib.box),
+                    "eye_px": setup.dlib.eye_px, "open_threshold": setup.dlib.open_threshold}
+            agg = ind.aggregate(results)
+            dlib_per_portrait[name] = {**agg, "rest": rest, "why": ind.why(agg, rest)}
         setups[name] = setup
         if progress:
             progress(f"{name}: {per_portrait[name]['seconds']} s")
     overall = aggregate(pairs)
-    overall["still_jitter_px"] = float(max(p["still"]["landmark_std_px"] for p in per_portrait.values()))
-    overall["still_pixel_identical"] = all(p["still"]["pixel_identical"] for p in per_portrait.values())
+    stills = [p["still"] for p in per_portrait.values()]
+    overall["still_jitter_px"] = float(max(s["landmark_std_px"] for s in stills)) if stills else float("nan")
+    overall["still_pixel_identical"] = all(s["pixel_identical"] for s in stills) if stills else None
     if align_fn is None:
         timing_note = align_reason
     elif overall["phone_timing_n"] == 0:
@@ -671,20 +798,37 @@ def evaluate(portraits: dict[str, Path], sentences=SENTENCES, size: int = SIZE, 
     else:
         timing_note = ""
     provider = next(iter(setups.values())).renderer.provider if setups else ""
-    return {
+    out = {
         "settings": {"fps": FPS, "size": size, "seed": SEED, "lead_s": LEAD, "tail_s": TAIL, "pause_gap_s": PAUSE_GAP,
                      "silent_after_s": SILENT_AFTER, "slack_frames": SLACK, "open_viseme_jaw": OPEN_VISEME_JAW,
                      "closed_floor": CLOSED_FLOOR, "open_floor": OPEN_FLOOR, "closed_sigmas": CLOSED_SIGMAS,
                      "open_sigmas": OPEN_SIGMAS, "provider": provider,
-                     "ssim_stride": ssim_stride, "sentences": [list(s) for s in all_sentences.values()],
+                     "ssim_stride": ssim_stride,
+                     "sentences": [s.describe() if isinstance(s, Recording) else list(s)
+                                   for s in all_sentences.values()],
                      "portraits": {name: [p["sentence"] for p in pairs if p["portrait"] == name]
-                                   for name in portraits}},
+                                   for name in portraits if name not in skipped}},
         "overall": overall,
         "phone_timing_note": timing_note,
         "per_portrait": per_portrait,
+        "skipped": skipped,
+        "dlib": {"available": independent is not None,
+                 "note": "" if independent is not None else (independent_note or "not requested"),
+                 "model": str(getattr(independent, "model", "")),
+                 "closed_gap": None, "open_gap": None, "open_over_rest": None,
+                 "overall": ind.aggregate(pairs) if independent is not None else {},
+                 "per_portrait": dlib_per_portrait},
         "pairs": pairs,
         "wall_seconds": round(time.perf_counter() - started, 1),
     }
+    if independent is not None:
+        from avatar.eval import dlib68
+
+        out["dlib"].update(closed_gap=dlib68.CLOSED_GAP, open_gap=dlib68.OPEN_GAP,
+                           open_over_rest=dlib68.OPEN_OVER_REST, open_vowels=list(ind.OPEN_VOWELS))
+    if contact:
+        out["_contact"] = [rows[name] for name in portraits]
+    return out
 
 
 # ----------------------------------------------------------------------------- report
@@ -734,12 +878,74 @@ def metric_rows(results: dict) -> list[tuple[str, str, str, str]]:
     ]
 
 
+def _cell(agg: dict, key: str, count: str) -> str:
+    from avatar.eval import independent as ind
+
+    value = agg.get(key)
+    ok = ind.passes(key, value)
+    mark = "" if ok is None else (" pass" if ok else " **FAIL**")
+    n = f" ({agg[count]})" if count else ""
+    return f"{_fmt(value)}{n}{mark}"
+
+
+def dlib_markdown(results: dict) -> list[str]:
+    """The independent (dlib 68-point) table: one row per portrait, pass/fail per target, and a line
+    per portrait that missed a target or was skipped, saying why."""
+    from avatar.eval import independent as ind
+
+    d = results.get("dlib") or {}
+    skipped = results.get("skipped", {})
+    lines = ["Measured with an independent landmark model (dlib 68-point, evaluation only); inner-lip gap "
+             "over the outer-eye-corner distance.", ""]
+    if not d.get("available"):
+        lines += [f"Independent measurement not run: {d.get('note') or 'not requested'}.", ""]
+    else:
+        t = ind.TARGETS
+        lines += [
+            f"| Portrait | p/b/m closed (n) >= {t['bilabial_closed']:.2f} | rest in silence (frames) >= "
+            f"{t['silence_closed']:.2f} | open vowels open (n) >= {t['open_vowels_open']:.2f} "
+            f"| SSIM outside mouth+eyes >= {t['ssim_face']:.2f} (min) | rest gap | open thr | dlib box | Result |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for name, p in d["per_portrait"].items():
+            ok = all(ind.passes(k, p.get(k)) is not False for k in ind.TARGETS)
+            rest = p["rest"]
+            sources = p.get("box_sources", {})
+            fallback = sources.get("rest_box", 0)
+            box = rest["box_source"] + (f", {fallback} frames rest box" if fallback else "")
+            lines.append(
+                f"| {name} | {_cell(p, 'bilabial_closed', 'bilabial_n')} | {_cell(p, 'silence_closed', 'silence_n')} "
+                f"| {_cell(p, 'open_vowels_open', 'open_vowels_n')} | {_cell(p, 'ssim_face', '')} "
+                f"({_fmt(p['ssim_face_min'])}) | {_fmt(rest['gap'])} | {_fmt(rest['open_threshold'])} | {box} "
+                f"| {'pass' if ok else '**FAIL**'} |")
+        for name, reason in skipped.items():
+            lines.append(f"| {name} | - | - | - | - | - | - | - | skipped |")
+        o = d.get("overall") or {}
+        if o.get("renders"):
+            ok = all(ind.passes(k, o.get(k)) is not False for k in ind.TARGETS)
+            lines.append(
+                f"| **all** | {_cell(o, 'bilabial_closed', 'bilabial_n')} | {_cell(o, 'silence_closed', 'silence_n')} "
+                f"| {_cell(o, 'open_vowels_open', 'open_vowels_n')} | {_cell(o, 'ssim_face', '')} "
+                f"({_fmt(o['ssim_face_min'])}) | | | | {'pass' if ok else '**FAIL**'} |")
+        lines += ["", f"Closed: gap < {d['closed_gap']}; open: gap > max({d['open_gap']}, rest gap + "
+                      f"{d['open_over_rest']}); open vowels: {' '.join(d['open_vowels'])}.", ""]
+    notes = [f"- {name}: {p['why']}" for name, p in d.get("per_portrait", {}).items() if p.get("why")]
+    notes += [f"- {name}: skipped: {reason}" for name, reason in skipped.items()]
+    if notes:
+        lines += ["Why:", "", *notes, ""]
+    return lines
+
+
 def markdown(results: dict) -> str:
     s = results["settings"]
     lines = [
-        f"Presenter size {s['size']} px, {s['fps']:g} fps, seed {s['seed']}, {len(s['portraits'])} portraits x "
+        f"Presenter size {s['size']} px, {s['fps']:g} fps, seed {s['seed']}, {len(s['portraits'])} portraits"
+        + (f" ({len(results['skipped'])} more skipped)" if results.get("skipped") else "") + " x "
         f"{len(s['sentences'])} sentences ({results['overall']['pairs']} renders), provider {s['provider']}, "
         f"wall {results['wall_seconds']} s.",
+        "",
+        *dlib_markdown(results),
+        "Re-detected with the product's own face mesh:",
         "",
         "| Metric | Value | Target | Result |",
         "|---|---|---|---|",
@@ -772,60 +978,6 @@ def markdown(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m avatar.eval", description=__doc__.split("\n")[0])
-    parser.add_argument("--portraits", nargs="*", default=None,
-                        help="names of the built-in set (hopper, astronaut_2x, hopper_flip, ...) or image paths; "
-                             "default: all built-in")
-    parser.add_argument("--sentences", nargs="*", default=None, help="sentence ids (default: all)")
-    parser.add_argument("--size", type=int, default=SIZE)
-    parser.add_argument("--ssim-stride", type=int, default=SSIM_STRIDE, help="SSIM on every k-th frame")
-    parser.add_argument("--full", action="store_true",
-                        help="every sentence on every portrait (default: the generated variants speak "
-                             f"{', '.join(VARIANT_SENTENCES)})")
-    parser.add_argument("--out", type=Path, default=None, help="write the full results as JSON")
-    parser.add_argument("--markdown", action="store_true", help="print the Markdown table (default: JSON summary)")
-    args = parser.parse_args(argv)
-
-    sentences = SENTENCES
-    if args.sentences:
-        known = {s[0]: s for s in SENTENCES}
-        unknown = [s for s in args.sentences if s not in known]
-        if unknown:
-            parser.error(f"unknown sentence ids {unknown}; choose from {list(known)}")
-        sentences = [known[s] for s in args.sentences]
-    with tempfile.TemporaryDirectory(prefix="avatar-eval-") as folder:
-        builtin = make_portraits(Path(folder))
-        if args.portraits:
-            portraits = {}
-            for item in args.portraits:
-                if item in builtin:
-                    portraits[item] = builtin[item]
-                elif Path(item).is_file():
-                    portraits[Path(item).stem] = Path(item)
-                else:
-                    parser.error(f"{item}: neither a built-in portrait ({', '.join(builtin)}) nor an image file")
-        else:
-            portraits = builtin
-        subset = [x for x in sentences if x[0] in VARIANT_SENTENCES] or sentences
-        use_all = args.full or bool(args.sentences)
-
-        def sentences_for(name: str):
-            return sentences if use_all or name not in builtin or name in BASE_PORTRAITS else subset
-
-        results = evaluate(portraits, sentences, size=args.size, ssim_stride=args.ssim_stride,
-                           progress=lambda line: print(line, file=sys.stderr, flush=True),
-                           sentences_for=sentences_for)
-    if args.out:
-        args.out.write_text(json.dumps(_finite(results), indent=1, default=_json_default))
-    if args.markdown:
-        print(markdown(results))
-    else:
-        print(json.dumps(_finite({"overall": results["overall"], "phone_timing_note": results["phone_timing_note"]}),
-                         indent=1, default=_json_default))
-    return 0
-
-
 def _finite(value):
     """NaN and infinities -> None, so the JSON is standard."""
     if isinstance(value, dict):
@@ -844,6 +996,3 @@ def _json_default(value):
         return value.tolist()
     raise TypeError(type(value).__name__)
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,0 +1,3 @@
+from avatar.eval.cli import main
+
+raise SystemExit(main())

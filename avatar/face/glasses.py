@@ -287,6 +287,7 @@ def glasses_blink(mesh: np.ndarray, mask: np.ndarray, eye: str) -> np.ndarray:
     # smooth along the eye (rims found in one column and not the next would tear the lid), keeping
     # every line inside its limits: the band above stays below the rim, the rise above the rim below
     smooth = lambda arr: cv2.GaussianBlur(arr[None].astype(np.float64), (0, 0), 3.0, borderType=cv2.BORDER_REPLICATE)[0]
+    top = np.minimum(np.maximum(smooth(top), rim_above + 0.5), np.maximum(v_low, rim_above + 0.5))
     above = np.minimum(np.maximum(smooth(rim_above + 0.5), rim_above + 0.5), top)
     meet = np.clip(smooth(meet), top, v_low)
     floor = np.clip(smooth(floor), v_low, np.maximum(rim_below - 0.5, v_low))

@@ -19,7 +19,7 @@ import numpy as np
 from scipy.spatial import Delaunay
 
 from avatar.errors import AvatarError
-from avatar.face import deform
+from avatar.face import deform, glasses
 from avatar.face import landmarks as lm
 from avatar.face.detect import detect_faces
 from avatar.face.mesh import mesh_with_presence
@@ -30,7 +30,7 @@ from avatar.parameters import BY_NAME, REGISTRY
 
 log = logging.getLogger(__name__)
 
-RIG_VERSION = 11
+RIG_VERSION = 12
 MIN_FACE_PX = 64  # smaller faces are refused
 SHARP_FACE_PX = 96  # smaller faces render, upscaled, with a warning that they will look soft
 UPPER_LIP_SHARE = 0.4  # closing a photo's parted lips, the upper lip covers this share of the gap
@@ -337,6 +337,9 @@ def build_rig_from_image(image: np.ndarray, path: Path, size: int, warn: Callabl
     padded = cv2.copyMakeBorder(crop, PAD, PAD, PAD, PAD, cv2.BORDER_REPLICATE)
     pixel_scale = 2.0 / (size + 2 * PAD)
     basis = np.stack([c[0] for c in changes])
+    found = glasses.detect_glasses(crop, mesh)  # glasses: the frames stay rigid in blinks and brow raises
+    if found is not None:
+        basis = glasses.keep_rims_still(basis, BASIS_NAMES, found.mask, mesh)
     x0r, y0r, x1r, y1r = _moving_region(rest_map, basis, size)
     return Rig(
         size=size,

@@ -56,12 +56,6 @@ class Opening:
     def columns(self) -> np.ndarray:
         return np.isfinite(self.top)
 
-    def gap_px(self) -> float:
-        """Largest opening in crop pixels (0 for closed lips)."""
-        if not self.columns.any():
-            return 0.0
-        return float(np.nanmax(self.bottom - self.top + 1) / SCALE)
-
 
 def mouth_frame(mesh: np.ndarray) -> MouthFrame:
     corners = mesh[list(lm.MOUTH_CORNERS), :2]

@@ -1,4 +1,5 @@
-"""Rig + MotionTrack -> presenter frames, through the ONNX warp graph (CUDA when present, CPU otherwise)."""
+"""Rig + MotionTrack -> presenter frames: the warp (avatar.presenter.warp: ONNX on CUDA, ONNX maps +
+OpenCV sampling on the CPU), then the mouth interior and the closed lips' seam painted on top."""
 from __future__ import annotations
 
 from collections import deque
@@ -10,8 +11,7 @@ import numpy as np
 from avatar.face.mouth import PhotoTeeth, paint_interior, paint_seam
 from avatar.face.rig import BASIS_NAMES, JAW_KEYS, Rig
 from avatar.motion.track import MotionTrack
-from avatar.presenter.export import WARP_MODEL
-from avatar.runtime import provider_of, session
+from avatar.presenter.warp import warp_for
 
 BATCH = 8
 MIN_GAP_PX = 0.35  # below this the lips count as closed and no interior is painted
@@ -55,14 +55,13 @@ def coefficients(values: np.ndarray) -> np.ndarray:
 
 
 class PresenterRenderer:
-    """Holds one rig's tensors and the warp session; renders frames in small batches."""
+    """Holds one rig's tensors and its warp; renders frames in small batches."""
 
     def __init__(self, rig: Rig, batch: int = BATCH, threads: int = 0):
         self.rig = rig
         self.batch = batch
-        self.session = session(WARP_MODEL, threads)
-        self.provider = provider_of(self.session)
-        self._feed = {"source": rig.source, "base": rig.base, "basis": rig.basis}
+        self.warp = warp_for(rig, threads)
+        self.provider = self.warp.provider
         self._still = rig.still_frame
         self._mouth_half_width = float(np.linalg.norm(rig.lips_rest[10] - rig.lips_rest[0]) / 2)
         self._teeth = rig.teeth if rig.teeth.size else None
@@ -71,7 +70,7 @@ class PresenterRenderer:
     def render(self, values: np.ndarray) -> np.ndarray:
         """(N, len(PARAMETERS)) -> (N, size, size, 3) uint8 RGB frames."""
         coeffs = coefficients(values)
-        moving = self.session.run(None, {**self._feed, "coeffs": coeffs})[0]
+        moving = self.warp(coeffs)
         x0, y0, x1, y1 = (int(v) for v in self.rig.region)
         frames = np.repeat(self._still[None], len(coeffs), axis=0)
         frames[:, y0:y1, x0:x1] = moving

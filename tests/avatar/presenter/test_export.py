@@ -1,18 +1,19 @@
 import numpy as np
 import pytest
 
-from avatar.presenter.export import WARP_MODEL
+from avatar.presenter.export import MAPS_MODEL, WARP_MODEL
 
 
-def test_committed_graph_matches_a_fresh_export():
+@pytest.mark.parametrize("model, maps_only", [(WARP_MODEL, False), (MAPS_MODEL, True)], ids=["warp", "maps"])
+def test_committed_graph_matches_a_fresh_export(model, maps_only):
     pytest.importorskip("torch", reason="torch is needed to export the warp graph (pip install -e '.[dev]')")
     pytest.importorskip("onnxscript", reason="onnxscript is needed by torch's ONNX exporter")
     import onnx
 
     from avatar.presenter.export import export_bytes
 
-    fresh = onnx.load_from_string(export_bytes())
-    committed = onnx.load(str(WARP_MODEL))
+    fresh = onnx.load_from_string(export_bytes(maps_only))
+    committed = onnx.load(str(model))
     assert committed.ir_version <= 10
     assert [n.op_type for n in fresh.graph.node] == [n.op_type for n in committed.graph.node]
     assert [i.name for i in fresh.graph.input] == [i.name for i in committed.graph.input]

@@ -141,10 +141,15 @@ def paint_interior(frame: np.ndarray, upper: np.ndarray, lower: np.ndarray, lip_
     frame[y0:y1, x0:x1] = np.clip(region + 0.5, 0, 255).astype(np.uint8)
 
 
+SEAM_DARKEST = 0.15  # how much the middle of a painted seam darkens the lips at full strength
+
+
 def paint_seam(frame: np.ndarray, upper: np.ndarray, lower: np.ndarray, mouth_half_width: float,
                strength: float) -> None:
     """Darken a soft line where closed lips meet (in place): a photo whose lips were apart has no
-    seam of its own there. `strength` 0..1 is how dark the line's middle gets (at most 30%)."""
+    seam of its own there. `strength` 0..1 scales how dark the line's middle gets (at most
+    SEAM_DARKEST); the line fades out over the outer quarter towards each corner, as the shadow
+    between real lips does."""
     if strength <= 0:
         return
     h, w = frame.shape[:2]
@@ -164,8 +169,11 @@ def paint_seam(frame: np.ndarray, upper: np.ndarray, lower: np.ndarray, mouth_ha
     cv2.polylines(line, [pts], False, 255, thickness=max(1, int(round(0.015 * mouth_half_width * scale))),
                   lineType=cv2.LINE_AA)
     dark = cv2.resize(line, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
-    dark = cv2.GaussianBlur(dark, (0, 0), max(0.6, 0.012 * mouth_half_width))
+    dark = cv2.GaussianBlur(dark, (0, 0), max(0.7, 0.02 * mouth_half_width))
     dark /= max(float(dark.max()), 1e-6)
+    centre, half = (seam[0, 0] + seam[-1, 0]) / 2, max(abs(seam[-1, 0] - seam[0, 0]) / 2, 1.0)
+    across = np.abs(np.arange(x0, x1) - centre) / half
+    dark *= np.clip((1 - across) / 0.25, 0, 1)[None]
     region = frame[y0:y1, x0:x1].astype(np.float32)
-    region *= (1 - 0.3 * strength * dark)[..., None]
+    region *= (1 - SEAM_DARKEST * strength * dark)[..., None]
     frame[y0:y1, x0:x1] = np.clip(region + 0.5, 0, 255).astype(np.uint8)

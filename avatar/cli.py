@@ -176,10 +176,9 @@ def say(
     rate: float = typer.Option(1.0, "--rate", help="Speaking rate (1.0 normal)."),
 ) -> None:
     """Speak TEXT to a WAV file for a quick listen (loudness-normalised, as in videos)."""
-    import os
-
     import soundfile
 
+    from avatar.files import atomic_path
     from speech.errors import SpeechError
     from speech.speak import speak
     from speech.tts import resolve_voice
@@ -195,12 +194,8 @@ def say(
             utterance = speak(text, engine=engine, voice=voice_id, rate=rate, language=language)
         except SpeechError as exc:
             raise AvatarError(f"voice {voice!r}" if voice else "voice", str(exc)) from None
-        tmp = output.with_name(f".{output.name}.partial.wav")
-        try:
+        with atomic_path(output) as tmp:  # the temporary name ends in .wav, which soundfile reads as the format
             soundfile.write(str(tmp), utterance.samples, utterance.sample_rate)
-            os.replace(tmp, output)
-        finally:
-            tmp.unlink(missing_ok=True)
     err.print(f"[green]wrote[/] {output} ({utterance.duration:.1f} s, {engine}:{voice_id})", highlight=False)
 
 

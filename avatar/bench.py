@@ -1,6 +1,7 @@
 """Benchmark: render a script and report wall time against video length, per stage.
 
-    python -m avatar.bench [SCRIPT] [--size WxH]
+    python -m avatar.bench SCRIPT [--size WxH]
+    python -m benchmarks.bench [SCRIPT] [--size WxH]   # from a checkout: SCRIPT defaults to scripts/welcome.md
 
 Not a test: it measures this machine. Numbers from one run are comparable with each other
 (ratios); absolute times vary with the machine's load.
@@ -14,8 +15,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def warp_fps(size: int = 512, batch: int = 8, seconds: float = 3.0, threads: int = 0,
@@ -50,12 +49,15 @@ def warp_fps(size: int = 512, batch: int = 8, seconds: float = 3.0, threads: int
         cv2.setNumThreads(previous)
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, default_script: str | Path | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("script", nargs="?", default=str(REPO / "scripts" / "welcome.md"))
+    parser.add_argument("script", nargs="?", default=None if default_script is None else str(default_script),
+                        help="the script to render" + (f" (default: {default_script})" if default_script else ""))
     parser.add_argument("--size", default=None)
     parser.add_argument("--portrait", type=Path, default=None, help="portrait for the presenter-speed figures")
     args = parser.parse_args(argv)
+    if args.script is None:
+        parser.error("give the script to render")
     import avatar
 
     with tempfile.TemporaryDirectory() as folder:

@@ -63,6 +63,23 @@ def _errors_as_exit_codes():
         _fail(f"internal error: {exc.__class__.__name__}: {exc}", EXIT_INTERNAL)
 
 
+# RenderJob fields -> the `avatar render` options that set them
+RENDER_FLAGS = {"output": "--output", "portrait": "--portrait", "voice": "--voice", "template": "--template",
+                "variables": "--var", "fps": "--fps", "size": "--size", "seed": "--seed", "captions": "--captions",
+                "landmarks": "--landmarks"}
+
+
+@contextmanager
+def _options_named_as_flags():
+    """A RenderJob's errors name its fields; on the command line, name the option that was given."""
+    try:
+        yield
+    except AvatarError as exc:
+        if exc.source in RENDER_FLAGS:
+            raise AvatarError(RENDER_FLAGS[exc.source], exc.problem) from None
+        raise
+
+
 def _check_output_file(path: Path, suffix: str) -> None:
     if path.suffix.lower() != suffix:
         raise AvatarError(path, f"output must be a {suffix} file")
@@ -89,7 +106,8 @@ def render(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout."),
 ) -> None:
     """Render SCRIPT to an MP4 with captions, chapters and a JSON manifest."""
-    from avatar.api import render as render_video
+    from avatar.api import render_job
+    from avatar.job import make_job
     from avatar.script import parse_variables
 
     warnings: list[str] = []
@@ -105,6 +123,9 @@ def render(
                TimeRemainingColumn())
     with _errors_as_exit_codes():
         variables = parse_variables(var)
+        with _options_named_as_flags():
+            job = make_job(script, output, portrait=portrait, voice=voice, template=template, variables=variables,
+                           fps=fps, size=size, seed=seed, captions=captions, landmarks=landmarks)
         with Progress(*columns, console=err, disable=not show, transient=False) as bar:
             tasks: dict[str, int] = {}
 
@@ -113,9 +134,7 @@ def render(
                     tasks[stage] = bar.add_task(stage, total=total)
                 bar.update(tasks[stage], completed=done, total=total)
 
-            result = render_video(script, output, portrait=portrait, voice=voice, template=template,
-                                  variables=variables, fps=fps, size=size, seed=seed, captions=captions,
-                                  landmarks=landmarks, progress=progress, warn=warn)
+            result = render_job(job, progress=progress, warn=warn)
 
     if as_json:
         typer.echo(json.dumps({
@@ -176,10 +195,9 @@ def say(
     rate: float = typer.Option(1.0, "--rate", help="Speaking rate (1.0 normal)."),
 ) -> None:
     """Speak TEXT to a WAV file for a quick listen (loudness-normalised, as in videos)."""
-    import os
-
     import soundfile
 
+    from avatar.files import atomic_path
     from speech.errors import SpeechError
     from speech.speak import speak
     from speech.tts import resolve_voice
@@ -195,12 +213,8 @@ def say(
             utterance = speak(text, engine=engine, voice=voice_id, rate=rate, language=language)
         except SpeechError as exc:
             raise AvatarError(f"voice {voice!r}" if voice else "voice", str(exc)) from None
-        tmp = output.with_name(f".{output.name}.partial.wav")
-        try:
+        with atomic_path(output) as tmp:  # the temporary name ends in .wav, which soundfile reads as the format
             soundfile.write(str(tmp), utterance.samples, utterance.sample_rate)
-            os.replace(tmp, output)
-        finally:
-            tmp.unlink(missing_ok=True)
     err.print(f"[green]wrote[/] {output} ({utterance.duration:.1f} s, {engine}:{voice_id})", highlight=False)
 
 

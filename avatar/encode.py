@@ -27,6 +27,7 @@ from scipy.signal import resample_poly
 
 from avatar.captions import Cue
 from avatar.errors import AvatarError
+from avatar.files import commit_partial, discard_partial, partial_path
 
 # FFmpeg enum values (AVColorPrimaries / AVColorTransferCharacteristic / AVColorSpace /
 # AVColorRange): SMPTE 170M is BT.601 525-line, which is what OpenCV's YUV conversion uses.
@@ -188,7 +189,7 @@ class Mp4Writer:
                            key=lambda c: c.start)
         self.chapters = list(chapters)
         self.metadata = dict(metadata or {})
-        self.tmp_path = folder / f".{self.path.name}.partial.mp4"
+        self.tmp_path: Path | None = None  # the hidden partial file beside the destination, once opened
 
         self.frames_written = 0
         self._container = None
@@ -216,11 +217,11 @@ class Mp4Writer:
             return
         if self._closed:
             raise RuntimeError("Mp4Writer is closed")
-        c = av.open(str(self.tmp_path), "w", format="mp4",
-                    container_options={"movflags": "+faststart"})
-        self._container = c
+        self.tmp_path = partial_path(self.path)
         try:
-            self._setup_streams(c)
+            self._container = av.open(str(self.tmp_path), "w", format="mp4",
+                                      container_options={"movflags": "+faststart"})
+            self._setup_streams(self._container)
         except BaseException:
             self.abort()
             raise
@@ -303,7 +304,7 @@ class Mp4Writer:
             self._mux_cues(final=True)
             c.close()
             self._container = None
-            os.replace(self.tmp_path, self.path)
+            commit_partial(self.tmp_path, self.path)
         except BaseException:
             self.abort()
             raise
@@ -319,10 +320,8 @@ class Mp4Writer:
                 c.close()
             except Exception:
                 pass
-        try:
-            os.unlink(self.tmp_path)
-        except FileNotFoundError:
-            pass
+        if self.tmp_path is not None:
+            discard_partial(self.tmp_path)
 
     # ---- video -------------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
@@ -21,6 +21,9 @@ from speech.errors import SpeechError
 from speech.loudness import normalize_loudness
 from speech.text import blank_pauses, strip_pauses
 from speech.types import Phone, Utterance
+
+if TYPE_CHECKING:  # pragma: no cover
+    from avatar.motion.track import MotionTrack
 
 LEAD_IN = 0.3  # s of silence on each slide before the presenter speaks
 TAIL = 0.6  # s after the narration before the next slide
@@ -35,6 +38,7 @@ class SlidePlan:
     n_frames: int
     cues: list[Cue]
     reload: Callable[[], np.ndarray] | None = None
+    index: int = 0  # position in the presentation (0-based)
 
     def release(self) -> None:
         """Drop the audio samples; `audio()` brings them back (from the synthesis cache or the file)."""
@@ -109,7 +113,7 @@ def narrate(presentation: Presentation, fps: int, engine: str, voice: str | None
             cues = [Cue(start + LEAD_IN, start + LEAD_IN + utterance.duration, strip_pauses(slide.narration).strip())]
         else:
             cues = []
-        plan = SlidePlan(slide, utterance, start, n_frames, cues, reload)
+        plan = SlidePlan(slide, utterance, start, n_frames, cues, reload, index=i)
         if not keep_audio:
             plan.release()
         plans.append(plan)
@@ -159,23 +163,32 @@ def recording_utterance(path: Path, transcript: str | None, warn: Callable[[str]
     return utterance
 
 
+def motion_for(utterance: Utterance, fps: int, n_frames: int, *, seed: int, clock_offset: float = 0.0,
+               slide_index: int = 0) -> "MotionTrack":
+    """The presenter's motion for an utterance that starts at frame 0: its features, then the track."""
+    from avatar.motion import build_motion
+    from speech.features import frame_features
+
+    return build_motion(utterance, frame_features(utterance, fps), fps, n_frames, seed=seed,
+                        clock_offset=clock_offset, slide_index=slide_index)
+
+
+def slide_motion(plan: SlidePlan, fps: int, seed: int) -> tuple[Utterance, "MotionTrack"]:
+    """One slide's audio as it plays (lead-in silence first) and the presenter's motion over the slide."""
+    utterance = padded(plan.audio(), LEAD_IN)
+    return utterance, motion_for(utterance, fps, plan.n_frames, seed=seed, clock_offset=plan.start,
+                                 slide_index=plan.index)
+
+
 def timeline_pieces(source: Path, *, fps: int, voice: str | None, transcript: str | None, variables,
                     seed: int, is_script: bool, warn: Callable[[str], None]):
     """(start, utterance, MotionTrack) per slide of a script, or one piece for an audio file."""
-    from avatar.motion import build_motion
     from avatar.script import load_script, parse_variables
-    from speech.features import frame_features
 
     if is_script:
         presentation = load_script(source, parse_variables(variables))
         engine, voice_id = voice_for(presentation, voice)
-        pieces = []
-        for i, plan in enumerate(narrate(presentation, fps, engine, voice_id, warn)):
-            utterance = padded(plan.audio(), LEAD_IN)
-            track = build_motion(utterance, frame_features(utterance, fps), fps, plan.n_frames, seed=seed,
-                                 clock_offset=plan.start, slide_index=i)
-            pieces.append((plan.start, utterance, track))
-        return pieces
+        return [(plan.start, *slide_motion(plan, fps, seed))
+                for plan in narrate(presentation, fps, engine, voice_id, warn)]
     utterance = recording_utterance(source, transcript_of(transcript), warn)
-    n_frames = math.ceil(utterance.duration * fps)
-    return [(0.0, utterance, build_motion(utterance, frame_features(utterance, fps), fps, n_frames, seed=seed))]
+    return [(0.0, utterance, motion_for(utterance, fps, math.ceil(utterance.duration * fps), seed=seed))]

@@ -20,16 +20,41 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import jinja2
 import jinja2.sandbox
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
+                      field_validator, model_validator)
 
 from avatar.errors import AvatarError
 
 Layout = Literal["title", "bullets", "image"]
+
+
+def _parse_size(value: Any) -> Any:
+    if isinstance(value, str):
+        match = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", value)
+        if not match:
+            raise ValueError(f"size must look like 1920x1080, got {value!r}")
+        return int(match.group(1)), int(match.group(2))
+    return value
+
+
+def _check_size(value: tuple[int, int]) -> tuple[int, int]:
+    width, height = value
+    if not (640 <= width <= 3840 and 360 <= height <= 2160):
+        raise ValueError(f"size {width}x{height} is outside 640x360 .. 3840x2160")
+    if width % 2 or height % 2:
+        raise ValueError(f"size {width}x{height} must have even width and height")
+    return value
+
+
+# the option types a script's front matter and a RenderJob (avatar.job) share
+Fps = Annotated[int, Field(ge=10, le=60)]
+Seed = Annotated[int, Field(ge=0, lt=2**32)]
+VideoSize = Annotated[tuple[int, int], BeforeValidator(_parse_size), AfterValidator(_check_size)]  # "WxH" or (w, h)
 
 
 class Meta(BaseModel):
@@ -40,33 +65,13 @@ class Meta(BaseModel):
     voice: str | None = None
     template: str = "default"
     language: str = "en"
-    fps: int = Field(25, ge=10, le=60)
-    size: tuple[int, int] = (1920, 1080)
+    fps: Fps = 25
+    size: VideoSize = (1920, 1080)
     captions: bool = True
-    seed: int = Field(0, ge=0, lt=2**32)
+    seed: Seed = 0
     rate: float = Field(1.0, gt=0.25, le=4.0)  # speaking rate, 1.0 = the voice's normal pace
     lexicon: dict[str, str] | Path | None = None  # word -> respelling or [[phonemes]], or a YAML/CSV/TSV file
     variables: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("size", mode="before")
-    @classmethod
-    def _parse_size(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            match = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", value)
-            if not match:
-                raise ValueError(f"size must look like 1920x1080, got {value!r}")
-            return int(match.group(1)), int(match.group(2))
-        return value
-
-    @field_validator("size")
-    @classmethod
-    def _check_size(cls, value: tuple[int, int]) -> tuple[int, int]:
-        width, height = value
-        if not (640 <= width <= 3840 and 360 <= height <= 2160):
-            raise ValueError(f"size {width}x{height} is outside 640x360 .. 3840x2160")
-        if width % 2 or height % 2:
-            raise ValueError(f"size {width}x{height} must have even width and height")
-        return value
 
 
 class Slide(BaseModel):

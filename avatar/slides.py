@@ -1,6 +1,7 @@
 """Slide images: a Jinja2 SVG template per layout, filled from a Slide, rasterised by resvg.
 
-A theme is a folder ``templates/<name>/`` holding ``theme.yaml`` (colours, font sizes, margins,
+A theme is a folder ``templates/<name>/`` (in the checkout; ``avatar/templates/<name>/`` in an
+installed wheel) holding ``theme.yaml`` (colours, font sizes, margins,
 the presenter frame) and one template per layout (``title.svg.j2``, ``bullets.svg.j2``,
 ``image.svg.j2``). A user theme folder may override only some of them: missing templates and
 ``theme.yaml`` keys come from the default theme.
@@ -37,7 +38,17 @@ import avatar
 from avatar.errors import AvatarError
 from avatar.script import Slide
 
-TEMPLATES_DIR = Path(avatar.__file__).resolve().parents[1] / "templates"
+
+def _templates_dir() -> Path:
+    """The shipped themes: ``avatar/templates/`` in an installed wheel (pyproject.toml maps the
+    checkout's top-level ``templates/`` there), else ``templates/`` beside the package (a checkout,
+    or an editable install of one)."""
+    package = Path(avatar.__file__).resolve().parent
+    installed = package / "templates"
+    return installed if installed.is_dir() else package.parent / "templates"
+
+
+TEMPLATES_DIR = _templates_dir()
 FONTS_DIR = Path(avatar.__file__).resolve().parent / "assets" / "fonts"
 DEFAULT_THEME = "default"
 LAYOUTS = ("title", "bullets", "image")

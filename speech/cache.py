@@ -17,7 +17,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 import threading
 from dataclasses import dataclass
 from importlib import metadata
@@ -26,6 +25,7 @@ from typing import Callable
 
 import numpy as np
 
+from speech.files import atomic_path, write_bytes_atomic
 from speech.types import Phone, Utterance, Word
 
 __all__ = [
@@ -150,23 +150,6 @@ def _paths(folder: Path, key: str) -> tuple[Path, Path]:
     return sub / f"{key}.npy", sub / f"{key}.json"
 
 
-def _atomic_write(path: Path, write: Callable[[object], None]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def _load(npy: Path, meta_path: Path) -> Utterance | None:
     """The entry, or None if absent. Raises on a damaged entry."""
     if not meta_path.exists():
@@ -196,9 +179,10 @@ def _store(npy: Path, meta_path: Path, u: Utterance, key_info: dict) -> None:
         "words": [[w.text, w.start, w.end, w.char_start, w.char_end] for w in u.words],
         "text": u.text,
     }
-    _atomic_write(npy, lambda f: np.save(f, samples, allow_pickle=False))
-    data = json.dumps(meta, ensure_ascii=False).encode("utf-8")
-    _atomic_write(meta_path, lambda f: f.write(data))
+    npy.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(npy, durable=True) as tmp:  # the temporary name ends in .npy: np.save adds nothing
+        np.save(tmp, samples, allow_pickle=False)
+    write_bytes_atomic(meta_path, json.dumps(meta, ensure_ascii=False).encode("utf-8"), durable=True)
 
 
 def _remove(*paths: Path) -> None:
@@ -260,7 +244,7 @@ def clear_cache(folder: str | Path | None = None) -> int:
     if not root.is_dir():
         return 0
     for p in root.glob("*/*"):
-        if p.suffix in (".npy", ".json", ".tmp"):
+        if p.suffix in (".npy", ".json", ".tmp"):  # .tmp: temporary files of older versions
             try:
                 p.unlink()
                 removed += 1

@@ -113,9 +113,9 @@ def better(current: Cell | None, new: Cell) -> Cell:
 def _font(size: int, bold: bool = False):
     from PIL import ImageFont
 
-    from avatar.eval.core import REPO
+    from avatar.slides import FONTS_DIR
 
-    path = REPO / "avatar" / "assets" / "fonts" / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")
+    path = FONTS_DIR / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")
     try:
         return ImageFont.truetype(str(path), size)
     except OSError:

@@ -60,9 +60,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[2]
-HOPPER = REPO / "avatar" / "assets" / "portraits" / "grace_hopper.jpg"
-ASTRONAUT = REPO / "tests" / "data" / "astronaut.png"
+from avatar.plan import DEFAULT_PORTRAIT
+
+HOPPER = DEFAULT_PORTRAIT  # the bundled portrait
 
 FPS = 25.0
 SIZE = 256
@@ -128,12 +128,16 @@ def _tone(image: np.ndarray, l_scale: float, l_shift: float, a_shift: float, b_s
     return cv2.cvtColor(np.clip(lab, 0, 255).astype(np.uint8), cv2.COLOR_LAB2BGR)
 
 
-def make_portraits(folder: Path) -> dict[str, Path]:
-    """The evaluation portraits (name -> path): the two shipped photos and generated variants."""
+def make_portraits(folder: Path, astronaut: Path) -> dict[str, Path]:
+    """The evaluation portraits (name -> path) written to `folder`: the bundled photo, the astronaut
+    photo (the test portrait, `tests/data/astronaut.png` in the checkout) upscaled 2x, and variants
+    generated from the two."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     hopper = cv2.imread(str(HOPPER))
-    astro = cv2.imread(str(ASTRONAUT))
+    astro = cv2.imread(str(astronaut))
+    if astro is None:
+        raise ValueError(f"{astronaut}: not an image (the astronaut portrait)")
     astro2 = cv2.resize(astro, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
     h2, w2 = astro2.shape[:2]
     # the hopper photo at 0.75x (face ~140 px wide) on a 1.5x larger grey canvas, off the centre line

@@ -4,24 +4,20 @@ Sets:
 - `shipped`: the photos in avatar/assets/portraits/ and the test astronaut upscaled 2x
   (`astronaut_2x`; at 1x her face is under the product's minimum size);
 - `variants`: the variants generated at run time from those two (`core.make_portraits`);
-- `shared`: every image in the folder given by `--portrait-dir` (default ../shared/portraits from
-  the repository root). Those photos are read in place, never copied into the repository.
+- `shared`: every image in the folder given as `portrait_dir` (`--portrait-dir` of
+  `python -m benchmarks.evaluate`). Those photos are read in place, never copied into the repository.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-from avatar.eval.core import HOPPER, REPO
+from avatar.eval.core import HOPPER
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
 SHIPPED_DIR = HOPPER.parent
 SETS = ("shipped", "variants", "shared")
 # names make_portraits gives the shipped photos (grace_hopper.jpg is "hopper")
 SHIPPED_NAMES = {"grace_hopper": "hopper"}
-
-
-def default_portrait_dir() -> Path:
-    return REPO.parent / "shared" / "portraits"
 
 
 def images_in(folder: Path) -> dict[str, Path]:
@@ -45,8 +41,8 @@ def shipped(builtin: dict[str, Path]) -> dict[str, Path]:
 
 def resolve(items: list[str] | None, builtin: dict[str, Path], portrait_dir: Path | None = None) -> dict[str, Path]:
     """name -> image path for `--portraits` items (built-in names, set names, image files, folders);
-    none given: the shipped photos and the variants (the default run). Raises ValueError."""
-    portrait_dir = Path(portrait_dir) if portrait_dir else default_portrait_dir()
+    none given: the shipped photos and the variants (the default run). `portrait_dir` is the folder
+    of the `shared` set. Raises ValueError."""
     if not items:
         return dict(builtin)
     out: dict[str, Path] = {}
@@ -67,7 +63,9 @@ def resolve(items: list[str] | None, builtin: dict[str, Path], portrait_dir: Pat
                 if name not in names:
                     add(name, path)
         elif item == "shared":
-            found = images_in(portrait_dir)
+            if portrait_dir is None:
+                raise ValueError("shared: no folder given for the shared portraits")
+            found = images_in(Path(portrait_dir))
             if not found:
                 raise ValueError(f"{portrait_dir}: no images in the portrait folder")
             for name, path in found.items():

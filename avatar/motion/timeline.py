@@ -3,11 +3,11 @@ so animators can drive their own characters with our lip-sync."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 
+from avatar.files import write_text_atomic
 from avatar.motion.lipsync import shape_letters
 from avatar.motion.track import MOUTH, PARAMETERS, MotionTrack
 from speech.types import Utterance
@@ -39,11 +39,4 @@ def to_tsv(doc: dict) -> str:
 
 def write(doc: dict, path: Path, fmt: str) -> Path:
     text = to_tsv(doc) if fmt == "tsv" else json.dumps(doc) + "\n"
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.partial")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return write_text_atomic(path, text)

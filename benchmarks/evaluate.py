@@ -1,4 +1,6 @@
-"""`python -m avatar.eval`: the command line of the evaluation."""
+"""`python -m benchmarks.evaluate`: the evaluation of lip-sync and render quality (avatar.eval) on
+the repository's portraits: the bundled photo, the test astronaut (tests/data) and the shared
+photos beside the checkout (../shared/portraits)."""
 from __future__ import annotations
 
 import argparse
@@ -8,8 +10,17 @@ import tempfile
 from pathlib import Path
 
 from avatar.eval import core
-from avatar.eval.core import (BASE_PORTRAITS, SENTENCES, SIZE, SSIM_STRIDE, VARIANT_SENTENCES, Recording, REPO,
-                              _finite, _json_default, evaluate, make_portraits, markdown)
+from avatar.eval.core import (BASE_PORTRAITS, SENTENCES, SIZE, SSIM_STRIDE, VARIANT_SENTENCES, Recording, _finite,
+                              _json_default, evaluate, make_portraits, markdown)
+from benchmarks import REPO
+
+ASTRONAUT = REPO / "tests" / "data" / "astronaut.png"
+
+
+def default_portrait_dir() -> Path:
+    """The folder of the `shared` portrait set: ../shared/portraits from the repository root."""
+    return REPO.parent / "shared" / "portraits"
+
 
 EPILOG = """\
 portrait sets: shipped (the photos in avatar/assets/portraits and the astronaut 2x), variants (generated
@@ -30,12 +41,12 @@ def transcript_text(value: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m avatar.eval", description=core.__doc__.split("\n")[0],
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.evaluate", description=core.__doc__.split("\n")[0],
                                      epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--portraits", nargs="*", default=None, metavar="NAME|SET|PATH",
                         help="built-in names (hopper, astronaut_2x, hopper_flip, ...), sets (shipped, variants, "
                              "shared), image files or folders; default: shipped and variants")
-    parser.add_argument("--portrait-dir", type=Path, default=None,
+    parser.add_argument("--portrait-dir", type=Path, default=default_portrait_dir(),
                         help="folder of the `shared` set (default: ../shared/portraits from the repository root); "
                              "read in place, never copied")
     parser.add_argument("--sentences", nargs="*", default=None,
@@ -101,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     from avatar.eval.portraits import resolve
 
     with tempfile.TemporaryDirectory(prefix="avatar-eval-") as folder:
-        builtin = make_portraits(Path(folder))
+        builtin = make_portraits(Path(folder), ASTRONAUT)
         try:
             portraits = resolve(args.portraits, builtin, args.portrait_dir)
         except ValueError as exc:
@@ -128,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         from avatar.eval import contact
 
         inside = _inside(args.contact_sheet, REPO)
-        shared_dir = (args.portrait_dir or REPO.parent / "shared" / "portraits").resolve()
+        shared_dir = args.portrait_dir.resolve()
         if inside and any(_inside(p, shared_dir) for p in portraits.values()):
             print(f"warning: {args.contact_sheet} is inside the repository and shows shared portraits: "
                   "do not commit it", file=sys.stderr)
@@ -155,3 +166,7 @@ def _inside(path: Path, folder: Path) -> bool:
         return True
     except ValueError:
         return False
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

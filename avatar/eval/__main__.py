@@ -1,3 +1,0 @@
-from avatar.eval.cli import main
-
-raise SystemExit(main())

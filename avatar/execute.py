@@ -1,0 +1,93 @@
+"""Plan -> frames and program audio, streamed into frame sinks (the MP4 exporter) slide by slide.
+
+Per slide: the slide image (rasterised one slide ahead on a worker thread), the slide's audio and
+the presenter's motion for it (:func:`avatar.narration.slide_motion`), then presenter frames
+composed onto the slide and handed on one at a time. Nothing holds the whole video.
+"""
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from avatar.compose import compose
+from avatar.narration import slide_motion
+from avatar.plan import Plan, Progress
+from avatar.presenter.renderer import PresenterRenderer
+from avatar.slides import render_slide
+
+
+class FrameSink(Protocol):
+    """Where execution streams the program: audio placed on the video's clock, then frames in order
+    (:class:`avatar.encode.Mp4Writer` is one)."""
+
+    def write_audio(self, samples: np.ndarray, sample_rate: int, at: float | None = None) -> None: ...
+
+    def write_frame(self, yuv420: np.ndarray) -> None: ...
+
+
+@dataclass
+class Rendered:
+    """What execution did: frames written, the execution provider used, seconds per stage."""
+
+    frames: int
+    provider: str
+    timings: dict[str, float]  # slides, motion, render+encode
+
+
+@dataclass
+class RenderResult:
+    output: Path
+    captions: list[Path]
+    manifest: Path
+    duration: float
+    wall_time: float
+    provider: str
+    slides: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def speed(self) -> float:
+        """Video seconds rendered per wall-clock second."""
+        return self.duration / self.wall_time if self.wall_time else float("inf")
+
+
+def execute(plan: Plan, sinks: Sequence[FrameSink], progress: Progress | None = None) -> Rendered:
+    """Render every slide of the plan into the sinks."""
+    progress = progress or (lambda stage, done, total: None)
+    renderer = PresenterRenderer(plan.rig)
+    stage = {"slides": 0.0, "motion": 0.0, "render+encode": 0.0}
+    total, done = plan.n_frames, 0
+    slides = plan.slides
+
+    def slide_image(i: int) -> np.ndarray:
+        return render_slide(slides[i].slide, theme=plan.theme, size=plan.size, index=i + 1, count=len(slides),
+                            deck_title=plan.meta.title, base_dir=plan.job.script.parent)
+
+    # the next slide is rasterised on a worker thread while this one's frames are encoded
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="slides") as ahead:
+        upcoming = ahead.submit(slide_image, 0)
+        for i, slide in enumerate(slides):
+            t = time.perf_counter()
+            slide_rgb = upcoming.result()
+            if i + 1 < len(slides):
+                upcoming = ahead.submit(slide_image, i + 1)
+            stage["slides"] += time.perf_counter() - t
+            t = time.perf_counter()
+            utterance, track = slide_motion(slide, plan.fps, plan.meta.seed)
+            stage["motion"] += time.perf_counter() - t
+            t = time.perf_counter()
+            for sink in sinks:
+                sink.write_audio(utterance.samples, utterance.sample_rate, at=slide.start)
+            for frame in compose(slide_rgb, renderer.frames(track), plan.presenter_box):
+                for sink in sinks:
+                    sink.write_frame(frame)
+                done += 1
+                if done % 10 == 0 or done == total:
+                    progress("render", done, total)
+            stage["render+encode"] += time.perf_counter() - t
+    return Rendered(frames=done, provider=renderer.provider, timings=stage)

@@ -1,0 +1,49 @@
+"""The JSON manifest beside the video: slide timings, voice, portrait hash, provider, stage timings."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import avatar
+from avatar.exporters.sidecar import Sidecar
+from avatar.files import write_text_atomic
+
+if TYPE_CHECKING:  # pragma: no cover
+    from avatar.execute import RenderResult
+    from avatar.plan import Plan
+
+
+def manifest(plan: "Plan", result: "RenderResult") -> dict[str, Any]:
+    """The manifest document."""
+    meta = plan.meta
+    return {
+        "version": avatar.__version__,
+        "script": str(plan.job.script),
+        "output": str(result.output),
+        "duration": round(result.duration, 3),
+        "fps": meta.fps,
+        "size": list(meta.size),
+        "voice": plan.voice_label,
+        "language": meta.language,
+        "portrait": str(plan.portrait),
+        "portrait_sha256": plan.rig.photo_hash,
+        "provider": result.provider,
+        "landmarks": plan.job.landmarks,
+        "presenter_box": list(plan.presenter_box),
+        "seed": meta.seed,
+        "slides": [{"index": s.index + 1, "title": s.slide.title, "start": round(s.start, 3),
+                    "end": round(s.start + s.n_frames / meta.fps, 3), "narration": s.slide.narration}
+                   for s in plan.slides],
+        "captions": [str(path) for path in result.captions],
+        "wall_time": round(result.wall_time, 3),
+        "speed": round(result.speed, 3),
+        "timings": result.timings,
+    }
+
+
+def export_manifest(plan: "Plan", result: "RenderResult", path: Path) -> Path:
+    return write_text_atomic(path, json.dumps(manifest(plan, result), indent=2, ensure_ascii=False) + "\n")
+
+
+MANIFEST = Sidecar(".json", export_manifest)

@@ -1,0 +1,101 @@
+"""RenderJob: everything one render needs, validated once where a render is asked for.
+
+The CLI (`avatar render`), `avatar.render()`, and later a batch row or a Ray task build one with
+:func:`make_job` and hand it to :func:`avatar.api.render_job`. A job is plain data: it pickles, so
+it can be shipped to another process or machine. Options left as None come from the script's
+front matter (then the defaults) when the job is planned (:mod:`avatar.plan`).
+
+Bad values raise :class:`avatar.errors.AvatarError` naming the job's field (and the file, where
+the problem is a file), never a command-line flag, so an error from a batch row reads just as
+well as one from the CLI: ``portrait: file not found: x.jpg``.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from avatar.errors import AvatarError
+from avatar.script import Fps, Seed, VideoSize
+
+
+class RenderJob(BaseModel):
+    """One render: the script and its variables, where the video goes, and the option overrides."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    script: Path  # the .md or .yaml script
+    output: Path  # the .mp4 (default: the script's name in the current folder); sidecars go beside it
+    variables: dict[str, Any] = Field(default_factory=dict)  # template variables over the front matter's
+    portrait: Path | None = None
+    voice: str | None = None  # voice id, engine:voice, a Piper .onnx or a Coqui model folder
+    template: str | None = None  # a theme name under templates/ or a theme folder
+    fps: Fps | None = None
+    size: VideoSize | None = None  # (width, height); "WxH" is accepted
+    seed: Seed | None = None
+    captions: bool | None = None  # embed the caption track (the sidecars are always written)
+    landmarks: str = "mediapipe"  # the face landmark backend: mediapipe or face-alignment
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_output(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("output") is None and data.get("script") is not None:
+            data = {**data, "output": Path.cwd() / (Path(data["script"]).stem + ".mp4")}
+        return data
+
+    @field_validator("script")
+    @classmethod
+    def _script_exists(cls, script: Path) -> Path:
+        if not script.is_file():
+            raise ValueError(f"file not found: {script}")
+        return script
+
+    @field_validator("portrait")
+    @classmethod
+    def _portrait_exists(cls, portrait: Path | None) -> Path | None:
+        if portrait is not None and not portrait.is_file():
+            raise ValueError(f"file not found: {portrait}")
+        return portrait
+
+    @field_validator("output")
+    @classmethod
+    def _output_can_be_written(cls, output: Path) -> Path:
+        from avatar.exporters import SIDECARS
+
+        folder = output.parent if str(output.parent) else Path(".")
+        if not folder.is_dir():
+            raise ValueError(f"folder {folder} does not exist")
+        if output.suffix.lower() != ".mp4":
+            raise ValueError(f"must be an .mp4 file, got {output}")
+        for path in (output, *(sidecar.path_for(output) for sidecar in SIDECARS)):
+            if path.is_dir():
+                raise ValueError(f"{path} is a folder, not a file name")
+        return output
+
+    @field_validator("landmarks")
+    @classmethod
+    def _known_landmarks(cls, landmarks: str) -> str:
+        from avatar.face.rig import LANDMARK_BACKENDS
+
+        if landmarks not in LANDMARK_BACKENDS:
+            raise ValueError(f"unknown landmark backend {landmarks!r}; choose {' or '.join(LANDMARK_BACKENDS)}")
+        return landmarks
+
+    def overrides(self) -> dict[str, Any]:
+        """The script options this job sets (those not None), by their front-matter names."""
+        names = ("portrait", "template", "fps", "size", "seed", "captions")
+        return {name: getattr(self, name) for name in names if getattr(self, name) is not None}
+
+
+def make_job(script: str | os.PathLike, output: str | os.PathLike | None = None, **options: Any) -> RenderJob:
+    """A validated RenderJob; options that are None are left to the script. Raises AvatarError
+    (`<field>: <problem>`) on the first bad value."""
+    given = {name: value for name, value in options.items() if value is not None}
+    try:
+        return RenderJob.model_validate({"script": script, "output": output, **given})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "job"
+        raise AvatarError(field, first["msg"].removeprefix("Value error, ")) from None

@@ -1,0 +1,106 @@
+"""RenderJob -> Plan: everything a render knows before its first frame.
+
+The script is loaded and the job's options laid over its front matter; the theme, the presenter's
+place on the slide and the portrait's rig are ready; every slide is spoken and laid out on the
+video's timeline (whole frames per slide, audio released to keep memory bounded), so the caption
+cues and the chapters are final before the MP4 header is written. What is left for
+:mod:`avatar.execute` is per slide: motion from the slide's audio, presenter frames, composing
+and encoding.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from avatar.captions import Cue
+from avatar.encode import Chapter
+from avatar.errors import AvatarError
+from avatar.face.rig import Rig, build_rig
+from avatar.job import RenderJob
+from avatar.narration import SlidePlan, narrate, voice_for
+from avatar.script import Meta, Presentation, load_script
+from avatar.slides import Theme, load_theme
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PORTRAIT = Path(__file__).resolve().parent / "assets" / "portraits" / "grace_hopper.jpg"
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass
+class Plan:
+    """A render before its first frame (built by :func:`make_plan`)."""
+
+    job: RenderJob
+    presentation: Presentation
+    meta: Meta  # the script's options with the job's overrides applied
+    theme: Theme
+    presenter_box: tuple[int, int, int, int]  # (x, y, w, h) on the slide
+    portrait: Path
+    rig: Rig
+    engine: str  # speech engine and voice actually used
+    voice: str | None
+    slides: list[SlidePlan]  # per slide: timings of its speech, start, frames, cues (the motion inputs)
+    cues: list[Cue]  # every caption, on the video's clock
+    chapters: list[Chapter]  # one per slide
+    timings: dict[str, float] = field(default_factory=dict)  # s spent planning: script, rig, speech
+
+    @property
+    def fps(self) -> int:
+        return self.meta.fps
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.meta.size
+
+    @property
+    def n_frames(self) -> int:
+        return sum(slide.n_frames for slide in self.slides)
+
+    @property
+    def duration(self) -> float:
+        """Seconds of video."""
+        return self.n_frames / self.fps
+
+    @property
+    def voice_label(self) -> str:
+        return f"{self.engine}:{self.voice}"
+
+
+def make_plan(job: RenderJob, *, warn: Callable[[str], None] | None = None,
+              progress: Progress | None = None) -> Plan:
+    """Load, check and narrate the job's script. Raises AvatarError on bad input (nothing written)."""
+    warn = warn or log.warning
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    presentation = load_script(job.script, job.variables)
+    meta = presentation.meta.model_copy(update=job.overrides())
+    theme = load_theme(meta.template)
+    box = theme.presenter_box(meta.size)
+    for slide in presentation.slides:
+        if slide.image is not None and not Path(slide.image).is_file():
+            raise AvatarError(slide.image, "image not found")
+    timings["script"] = time.perf_counter() - t
+
+    # librosa's first import takes seconds; let it happen while the rig and the speech are made
+    from speech.features import warm_up
+
+    threading.Thread(target=warm_up, daemon=True).start()
+    t = time.perf_counter()
+    portrait = Path(meta.portrait) if meta.portrait else DEFAULT_PORTRAIT
+    rig = build_rig(portrait, size=box[2], warn=warn, landmarks=job.landmarks)
+    timings["rig"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    engine, voice = voice_for(presentation, job.voice)
+    slides = narrate(presentation, meta.fps, engine, voice, warn, progress, keep_audio=False)
+    timings["speech"] = time.perf_counter() - t
+    chapters = [Chapter(s.slide.title or f"Slide {s.index + 1}", s.start, s.start + s.n_frames / meta.fps)
+                for s in slides]
+    return Plan(job=job, presentation=presentation, meta=meta, theme=theme, presenter_box=box, portrait=portrait,
+                rig=rig, engine=engine, voice=voice, slides=slides, cues=[cue for s in slides for cue in s.cues],
+                chapters=chapters, timings=timings)

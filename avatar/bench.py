@@ -1,6 +1,6 @@
 """Benchmark: render a script and report wall time against video length, per stage.
 
-    python -m avatar.bench SCRIPT [--size WxH]
+    python -m avatar.bench SCRIPT [--size WxH] [--portrait PHOTO]
     python -m benchmarks.bench [SCRIPT] [--size WxH]   # from a checkout: SCRIPT defaults to scripts/welcome.md
 
 Not a test: it measures this machine. Numbers from one run are comparable with each other

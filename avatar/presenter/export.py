@@ -25,8 +25,8 @@ one call over frames stacked along the height.
 
 `warp_maps.onnx` is the first half alone (inputs base, basis, coeffs; output maps (N, H, W, 2)
 float32 in the units of `base`). On the CPU the renderer runs it and samples the photo with
-OpenCV's remap, which is about 3x faster there than onnxruntime's GridSample (see
-avatar.presenter.warp).
+OpenCV's remap, about 2.5x faster there than onnxruntime's GridSample for the sampling alone
+(see avatar.presenter.warp).
 """
 from __future__ import annotations
 

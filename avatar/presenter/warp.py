@@ -6,7 +6,8 @@ bilinearly; they differ in who samples:
 - `GraphWarp` (CUDA): the whole warp graph, GridSample included, runs on the GPU.
 - `RemapWarp` (CPU): onnxruntime computes the maps (`warp_maps.onnx`, in pixel units) and OpenCV's
   `remap` samples the photo. On one CPU core onnxruntime's GridSample spends ~5 ms on a 512 px
-  presenter's region, `remap` about a third of that, so this is the CPU's fastest exact path.
+  presenter's region, `remap` about 2 ms (the whole presenter frame renders about 2x faster), so
+  this is the CPU's fastest exact path.
 
 Frames agree between the two to within 1 level (rounding), which the tests check.
 `AVATAR_WARP=graph|remap` forces one (for comparisons and benchmarks).
@@ -60,5 +61,7 @@ def warp_for(rig: Rig, threads: int = 0) -> GraphWarp | RemapWarp:
     forced = os.environ.get("AVATAR_WARP", "").lower()
     if forced in ("graph", "remap"):
         return (GraphWarp if forced == "graph" else RemapWarp)(rig, threads)
+    # the session tells which provider really accepted the graph (CUDA can be listed yet fail to
+    # start); on the CPU it is only this check, created once per process (sessions are cached)
     graph = GraphWarp(rig, threads)
     return graph if graph.provider != "CPUExecutionProvider" else RemapWarp(rig, threads)

@@ -9,4 +9,11 @@ def render(*args, **kwargs):
     return _render(*args, **kwargs)
 
 
-__all__ = ["__version__", "render"]
+def batch(*args, **kwargs):
+    """Render one video per row (or per script). See avatar.batches.batch."""
+    from avatar.batches import batch as _batch
+
+    return _batch(*args, **kwargs)
+
+
+__all__ = ["__version__", "batch", "render"]

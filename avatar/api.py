@@ -12,7 +12,7 @@ import time
 from typing import Any, Callable
 
 from avatar.execute import RenderResult, execute
-from avatar.exporters import CAPTIONS, MANIFEST, SIDECARS, write_sidecars
+from avatar.exporters import CAPTIONS, MANIFEST, sidecars_for, write_sidecars
 from avatar.exporters.mp4 import open_mp4
 from avatar.job import RenderJob, make_job
 from avatar.plan import DEFAULT_PORTRAIT, Progress, make_plan
@@ -33,17 +33,18 @@ def render(
     seed: int | None = None,
     captions: bool | None = None,
     landmarks: str = "mediapipe",
+    scorm: bool = False,
     progress: Progress | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> RenderResult:
     """Render a script file to an MP4 with SRT/VTT captions and a JSON manifest beside it.
 
-    Arguments left as None come from the script's front matter (then the defaults). Raises
+    ``scorm=True`` also writes a SCORM 1.2 package (``NAME.scorm.zip``) for an LMS. Arguments left as None come from the script's front matter (then the defaults). Raises
     AvatarError (one line naming the file or the option and the problem) on bad input; writes
     nothing then.
     """
     job = make_job(script, output, portrait=portrait, voice=voice, template=template, variables=variables,
-                   fps=fps, size=size, seed=seed, captions=captions, landmarks=landmarks)
+                   fps=fps, size=size, seed=seed, captions=captions, landmarks=landmarks, scorm=scorm)
     return render_job(job, progress=progress, warn=warn)
 
 
@@ -60,5 +61,5 @@ def render_job(job: RenderJob, *, progress: Progress | None = None,
         manifest=MANIFEST.path_for(job.output), duration=plan.duration, wall_time=wall,
         provider=rendered.provider, slides=len(plan.slides),
         timings={name: round(seconds, 3) for name, seconds in {**plan.timings, **rendered.timings}.items()})
-    write_sidecars(plan, result, SIDECARS)
+    write_sidecars(plan, result, sidecars_for(job))
     return result

@@ -1,6 +1,6 @@
 """`avatar` command line: render a script to a narrated talking-avatar MP4.
 
-Exit codes: 0 done, 2 bad input (one line naming the file and the problem), 1 internal error,
+Exit codes: 0 done, 3 some batch rows failed, 2 bad input (one line naming the file and the problem), 1 internal error,
 130 interrupted. Nothing is left at the destination when a render fails.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import logging
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import List, Optional
+from typing import Annotated, List, Optional
 
 import typer
 from rich.console import Console
@@ -47,7 +47,7 @@ def _fail(message: str, code: int) -> None:
 
 
 @contextmanager
-def _errors_as_exit_codes():
+def _errors_as_exit_codes(interrupted: str = "interrupted; nothing was written"):
     """Bad input -> one line, exit 2; Ctrl-C -> exit 130; anything else -> one line, exit 1."""
     from speech.errors import SpeechError
 
@@ -58,7 +58,7 @@ def _errors_as_exit_codes():
     except (AvatarError, SpeechError) as exc:
         _fail(str(exc), EXIT_BAD_INPUT)
     except KeyboardInterrupt:
-        _fail("interrupted; nothing was written", EXIT_INTERRUPTED)
+        _fail(interrupted, EXIT_INTERRUPTED)
     except Exception as exc:  # an internal error: still one line, with the type for the bug report
         _fail(f"internal error: {exc.__class__.__name__}: {exc}", EXIT_INTERNAL)
 
@@ -66,7 +66,7 @@ def _errors_as_exit_codes():
 # RenderJob fields -> the `avatar render` options that set them
 RENDER_FLAGS = {"output": "--output", "portrait": "--portrait", "voice": "--voice", "template": "--template",
                 "variables": "--var", "fps": "--fps", "size": "--size", "seed": "--seed", "captions": "--captions",
-                "landmarks": "--landmarks"}
+                "landmarks": "--landmarks", "scorm": "--scorm"}
 
 
 @contextmanager
@@ -89,21 +89,37 @@ def _check_output_file(path: Path, suffix: str) -> None:
         raise AvatarError(path, f"folder {path.parent} does not exist")
 
 
+# the render options, shared by `render` and `batch`
+PortraitOpt = Annotated[Optional[Path], typer.Option("--portrait", help="Portrait photo of the presenter (default: the script's, else the bundled one).")]
+VoiceOpt = Annotated[Optional[str], typer.Option("--voice", help="Voice id, e.g. en-us, de, fr, en-us+f3 (espeak-ng), or engine:voice.")]
+TemplateOpt = Annotated[Optional[str], typer.Option("--template", help="Slide theme: a name under templates/ or a theme folder.")]
+VarOpt = Annotated[Optional[List[str]], typer.Option("--var", help="Template variable key=value (repeatable).")]
+FpsOpt = Annotated[Optional[int], typer.Option("--fps", help="Frames per second (default 25).")]
+SizeOpt = Annotated[Optional[str], typer.Option("--size", help="Video size WxH (default 1920x1080).")]
+SeedOpt = Annotated[Optional[int], typer.Option("--seed", help="Seed for blinks and head motion (same seed, same video).")]
+CaptionsOpt = Annotated[Optional[bool], typer.Option("--captions/--no-captions", help="Embed the caption track (sidecars are always written).")]
+LandmarksOpt = Annotated[str, typer.Option("--landmarks", help="Face landmarks: mediapipe (built in) or face-alignment (optional extra; needs its weights in $TORCH_HOME/hub/checkpoints).")]
+ScormOpt = Annotated[bool, typer.Option("--scorm", help="Also write NAME.scorm.zip, a SCORM 1.2 package for an LMS.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
+
+
 @app.command()
 def render(
     script: Path = typer.Argument(..., help="Script file: Markdown (Marp style) or YAML."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Output .mp4 (default: the script's name in the current folder). SRT, VTT and JSON are written beside it."),
-    portrait: Optional[Path] = typer.Option(None, "--portrait", help="Portrait photo of the presenter (default: the script's, else the bundled one)."),
-    voice: Optional[str] = typer.Option(None, "--voice", help="Voice id, e.g. en-us, de, fr, en-us+f3 (espeak-ng), or engine:voice."),
-    template: Optional[str] = typer.Option(None, "--template", help="Slide theme: a name under templates/ or a theme folder."),
-    var: Optional[List[str]] = typer.Option(None, "--var", help="Template variable key=value (repeatable)."),
-    fps: Optional[int] = typer.Option(None, "--fps", help="Frames per second (default 25)."),
-    size: Optional[str] = typer.Option(None, "--size", help="Video size WxH (default 1920x1080)."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Seed for blinks and head motion (same seed, same video)."),
-    captions: Optional[bool] = typer.Option(None, "--captions/--no-captions", help="Embed the caption track (sidecars are always written)."),
-    landmarks: str = typer.Option("mediapipe", "--landmarks", help="Face landmarks: mediapipe (built in) or face-alignment (optional extra; needs its weights in $TORCH_HOME/hub/checkpoints)."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout."),
+    portrait: PortraitOpt = None,
+    voice: VoiceOpt = None,
+    template: TemplateOpt = None,
+    var: VarOpt = None,
+    fps: FpsOpt = None,
+    size: SizeOpt = None,
+    seed: SeedOpt = None,
+    captions: CaptionsOpt = None,
+    landmarks: LandmarksOpt = "mediapipe",
+    scorm: ScormOpt = False,
+    quiet: QuietOpt = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Render SCRIPT to an MP4 with captions, chapters and a JSON manifest."""
     from avatar.api import render_job
@@ -125,7 +141,8 @@ def render(
         variables = parse_variables(var)
         with _options_named_as_flags():
             job = make_job(script, output, portrait=portrait, voice=voice, template=template, variables=variables,
-                           fps=fps, size=size, seed=seed, captions=captions, landmarks=landmarks)
+                           fps=fps, size=size, seed=seed, captions=captions, landmarks=landmarks,
+                           scorm=scorm)
         with Progress(*columns, console=err, disable=not show, transient=False) as bar:
             tasks: dict[str, int] = {}
 
@@ -146,6 +163,78 @@ def render(
     elif not quiet:
         err.print(f"[green]wrote[/] {result.output} ({result.duration:.1f} s video in {result.wall_time:.1f} s, "
                   f"{result.speed:.1f}x real time, {result.provider})", highlight=False)
+
+
+EXIT_SOME_FAILED = 3
+
+
+@app.command()
+def batch(
+    script: str = typer.Argument(..., help="Script file, or a folder or glob of scripts (one video each, without ROWS)."),
+    rows: Optional[Path] = typer.Argument(None, help="Rows: a CSV with a header row, or JSONL. Columns are template variables; portrait, voice, template and output columns override the options."),
+    output: str = typer.Option("{{ script }}-{{ row }}.mp4", "-o", "--output", help="Output pattern (Jinja2 over the row's columns, plus row and script), e.g. \"out/{{ id }}.mp4\"."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: one per two cores)."),
+    executor: str = typer.Option("local", "--executor", help="local (worker processes) or ray (the ray extra)."),
+    address: Optional[str] = typer.Option(None, "--address", help="Ray cluster to join, e.g. ray://head:10001 (default: start a local Ray)."),
+    portrait: PortraitOpt = None,
+    voice: VoiceOpt = None,
+    template: TemplateOpt = None,
+    var: VarOpt = None,
+    fps: FpsOpt = None,
+    size: SizeOpt = None,
+    seed: SeedOpt = None,
+    captions: CaptionsOpt = None,
+    landmarks: LandmarksOpt = "mediapipe",
+    scorm: ScormOpt = False,
+    quiet: QuietOpt = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one summary line as JSON on stdout.")] = False,
+) -> None:
+    """Render one video per row of ROWS (or per script), skipping those already made from the same
+    inputs. Writes batch.jsonl and report.html beside the videos.
+
+    Exit codes: 0 all rows done or skipped, 3 some rows failed, 2 bad input (nothing rendered),
+    130 interrupted (finished videos are kept; rerun to finish).
+    """
+    import signal
+
+    from avatar.batches import run_batch
+    from avatar.script import parse_variables
+
+    def terminate(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, terminate)
+    logging.basicConfig(level=logging.ERROR)
+    show = not quiet and not as_json and err.is_terminal
+    columns = (TextColumn("[bold]videos"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[state]}"),
+               TimeElapsedColumn(), TimeRemainingColumn())
+    with _errors_as_exit_codes("interrupted; finished videos are kept, run the same command again to finish"):
+        with _options_named_as_flags():
+            variables = parse_variables(var)
+            options = {"portrait": portrait, "voice": voice, "template": template, "fps": fps, "size": size,
+                       "seed": seed, "captions": captions, "landmarks": landmarks, "scorm": scorm}
+            with Progress(*columns, console=err, disable=not show) as bar:
+                task = bar.add_task("videos", total=None, state="")
+
+                def progress(state) -> None:
+                    bar.update(task, total=len(state.rows), completed=state.settled,
+                               state=f"{state.count('done')} done, {state.count('skipped')} skipped, "
+                                     f"{state.count('failed')} failed")
+
+                result = run_batch(script, rows, output, jobs=jobs, executor=executor, address=address,
+                                   progress=progress, variables=variables,
+                                   **{k: v for k, v in options.items() if v is not None})
+    summary = result.summary()
+    if as_json:
+        typer.echo(json.dumps(summary))
+    elif not quiet:
+        for row in result.rows:
+            if row.status == "failed":
+                err.print(f"[red]row {row.row} failed:[/] {row.error}", highlight=False)
+        err.print(f"{summary['done']} done, {summary['skipped']} skipped, {summary['failed']} failed in "
+                  f"{summary['wall_time']:.1f} s; report: {result.report}", highlight=False)
+    if summary["failed"]:
+        raise typer.Exit(EXIT_SOME_FAILED)
 
 
 @app.command()

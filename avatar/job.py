@@ -37,6 +37,7 @@ class RenderJob(BaseModel):
     seed: Seed | None = None
     captions: bool | None = None  # embed the caption track (the sidecars are always written)
     landmarks: str = "mediapipe"  # the face landmark backend: mediapipe or face-alignment
+    scorm: bool = False  # also write NAME.scorm.zip, a SCORM 1.2 package of the video for an LMS
 
     @model_validator(mode="before")
     @classmethod
@@ -62,14 +63,14 @@ class RenderJob(BaseModel):
     @field_validator("output")
     @classmethod
     def _output_can_be_written(cls, output: Path) -> Path:
-        from avatar.exporters import SIDECARS
+        from avatar.exporters import SCORM, SIDECARS
 
         folder = output.parent if str(output.parent) else Path(".")
         if not folder.is_dir():
             raise ValueError(f"folder {folder} does not exist")
         if output.suffix.lower() != ".mp4":
             raise ValueError(f"must be an .mp4 file, got {output}")
-        for path in (output, *(sidecar.path_for(output) for sidecar in SIDECARS)):
+        for path in (output, *(sidecar.path_for(output) for sidecar in (*SIDECARS, SCORM))):
             if path.is_dir():
                 raise ValueError(f"{path} is a folder, not a file name")
         return output

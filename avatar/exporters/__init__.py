@@ -5,14 +5,23 @@
   context manager: the file appears at the destination only when it is complete).
 - Sidecars are written beside the finished video: a :class:`Sidecar` is a suffix and a function
   ``write(plan, result, path) -> path`` (:mod:`avatar.exporters.sidecar`). :data:`SIDECARS` are
-  the ones every render writes (``.srt``, ``.vtt``, the ``.json`` manifest); :func:`write_sidecars`
-  writes them all, or removes the whole output.
+  the ones every render writes (``.srt``, ``.vtt``, the ``.json`` manifest); a job asking for it
+  adds the SCORM 1.2 package (``.scorm.zip``, :mod:`avatar.exporters.scorm`); :func:`sidecars_for`
+  gives a job's list, and :func:`write_sidecars` writes them all, or removes the whole output.
 """
 from avatar.exporters.captions import SRT, VTT
 from avatar.exporters.manifest import MANIFEST
+from avatar.exporters.scorm import SCORM
 from avatar.exporters.sidecar import Sidecar, write_sidecars
 
 CAPTIONS: tuple[Sidecar, ...] = (SRT, VTT)
 SIDECARS: tuple[Sidecar, ...] = (*CAPTIONS, MANIFEST)
 
-__all__ = ["CAPTIONS", "MANIFEST", "SIDECARS", "SRT", "Sidecar", "VTT", "write_sidecars"]
+
+def sidecars_for(job) -> tuple[Sidecar, ...]:
+    """What a job writes beside its video, in order; the manifest comes last, so a video whose
+    manifest exists has everything that goes with it."""
+    return (*CAPTIONS, *((SCORM,) if job.scorm else ()), MANIFEST)
+
+
+__all__ = ["CAPTIONS", "MANIFEST", "SCORM", "SIDECARS", "SRT", "Sidecar", "VTT", "sidecars_for", "write_sidecars"]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import avatar
 from avatar.exporters.sidecar import Sidecar
 from avatar.files import write_text_atomic
+from avatar.inputs import input_hash
 
 if TYPE_CHECKING:  # pragma: no cover
     from avatar.execute import RenderResult
@@ -20,6 +21,7 @@ def manifest(plan: "Plan", result: "RenderResult") -> dict[str, Any]:
     return {
         "version": avatar.__version__,
         "script": str(plan.job.script),
+        "title": meta.title,
         "output": str(result.output),
         "duration": round(result.duration, 3),
         "fps": meta.fps,
@@ -39,6 +41,7 @@ def manifest(plan: "Plan", result: "RenderResult") -> dict[str, Any]:
         "wall_time": round(result.wall_time, 3),
         "speed": round(result.speed, 3),
         "timings": result.timings,
+        "input_hash": input_hash(plan.job),
     }
 
 

@@ -1,0 +1,89 @@
+"""What a batch worker does with one job: render it and say how it went, as plain data.
+
+The worker is a long-lived process (a local process pool's or a Ray worker): :func:`warm_up` runs
+once in it, and the speech engine, the loaded voice, the ONNX sessions and the rigs stay loaded
+between the videos it makes. Errors never escape: a failed row is an outcome with a one-line error.
+"""
+from __future__ import annotations
+
+import base64
+import io
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from avatar.job import RenderJob
+
+
+def warm_up() -> None:
+    """Imports and lazy loads paid once per worker, not once per video."""
+    import signal
+
+    import avatar.api  # noqa: F401  (the render stack: numpy, av, onnxruntime, resvg)
+    from speech.features import warm_up as warm_features
+
+    # SIGTERM unwinds like Ctrl-C, so a render's partial files are removed on the way out
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread (a Ray worker handles its own signals)
+        pass
+    warm_features()
+
+
+def render_row(job: RenderJob) -> dict[str, Any]:
+    """Render one job: ``{"status": "done"|"failed", "error", "duration", "wall_time", "warnings",
+    "title", "thumbnail"}``."""
+    from avatar.api import render_job
+    from avatar.errors import AvatarError
+    from speech.errors import SpeechError
+
+    warnings: list[str] = []
+    started = time.perf_counter()
+    try:
+        result = render_job(job, warn=warnings.append)
+    except (AvatarError, SpeechError) as exc:
+        return {"status": "failed", "error": str(exc), "wall_time": time.perf_counter() - started,
+                "warnings": warnings}
+    except Exception as exc:  # a bug: still one line, with the type for the report
+        return {"status": "failed", "error": f"internal error: {exc.__class__.__name__}: {exc}",
+                "wall_time": time.perf_counter() - started, "warnings": warnings}
+    return {"status": "done", "error": None, "duration": result.duration, "wall_time": result.wall_time,
+            "warnings": warnings, **describe(job.output)}
+
+
+def describe(output: Path) -> dict[str, Any]:
+    """Title, duration (from the manifest) and a small JPEG thumbnail (a data URI) of a finished video."""
+    from avatar.exporters import MANIFEST
+
+    info: dict[str, Any] = {"title": None, "thumbnail": None}
+    try:
+        manifest = json.loads(MANIFEST.path_for(output).read_text(encoding="utf-8"))
+        info["title"] = manifest.get("title")
+        info["duration"] = manifest.get("duration")
+    except (OSError, ValueError):
+        pass
+    info["thumbnail"] = thumbnail(output)
+    return info
+
+
+def thumbnail(video: Path, width: int = 320) -> str | None:
+    """A frame from a third of the way into the video as a JPEG data URI (None if unreadable)."""
+    import av
+
+    try:
+        with av.open(str(video)) as container:
+            stream = container.streams.video[0]
+            if stream.duration and stream.time_base:
+                container.seek(int(stream.duration / 3), stream=stream)
+            frame = next(container.decode(stream))
+            image = frame.to_image()
+    except Exception:
+        return None
+    image.thumbnail((width, width))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=80)
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")

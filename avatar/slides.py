@@ -16,11 +16,14 @@ Public API: :class:`Theme`, :func:`load_theme`, :meth:`Theme.presenter_box`, :fu
 from __future__ import annotations
 
 import base64
+import collections
 import functools
+import hashlib
 import io
 import math
 import os
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -650,8 +653,31 @@ def _family_attr(primary: str, theme: Theme) -> str:
     return ", ".join(f"'{f}'" for f in families)
 
 
+# Rasterised slides by the hash of their SVG (which embeds the slide's images) and fonts: within a
+# long-lived process (a batch worker) a slide whose text did not change between rows is drawn once.
+_RASTERS: "collections.OrderedDict[str, np.ndarray]" = collections.OrderedDict()
+_RASTERS_LOCK = threading.Lock()
+RASTER_CACHE_BYTES = 256 << 20
+
+
 def rasterise(svg: str, theme: Theme, source: str | Path = "slide") -> np.ndarray:
-    """Render SVG text to an (H, W, 3) uint8 RGB array with resvg and only the theme's fonts."""
+    """Render SVG text to an (H, W, 3) uint8 RGB array with resvg and only the theme's fonts.
+    The array is read-only: the same SVG again returns the cached one."""
+    key = hashlib.sha256("\0".join([svg, *theme.font_files]).encode("utf-8")).hexdigest()
+    with _RASTERS_LOCK:
+        if key in _RASTERS:
+            _RASTERS.move_to_end(key)
+            return _RASTERS[key]
+    frame = _rasterise(svg, theme, source)
+    frame.setflags(write=False)
+    with _RASTERS_LOCK:
+        _RASTERS[key] = frame
+        while sum(a.nbytes for a in _RASTERS.values()) > RASTER_CACHE_BYTES and len(_RASTERS) > 1:
+            _RASTERS.popitem(last=False)
+    return frame
+
+
+def _rasterise(svg: str, theme: Theme, source: str | Path) -> np.ndarray:
     try:
         png = resvg_py.svg_to_bytes(svg_string=svg, skip_system_fonts=True, font_files=theme.font_files,
                                     background="#ffffff")

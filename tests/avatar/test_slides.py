@@ -196,3 +196,19 @@ def test_bad_theme_setting_is_reported(tmp_path):
     with pytest.raises(AvatarError) as err:
         load_theme(str(tmp_path))
     assert "theme.yaml" in str(err.value) and "sizes.title" in str(err.value)
+
+
+def test_the_same_slide_is_rasterised_once_per_process(monkeypatch):
+    """A batch worker draws a slide whose text did not change between rows only once."""
+    import avatar.slides as slides
+
+    calls = []
+    real = slides._rasterise
+    monkeypatch.setattr(slides, "_rasterise", lambda *a: calls.append(1) or real(*a))
+    theme = load_theme("default")
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="36"><rect width="30" height="9" fill="#123"/></svg>'
+    first = slides.rasterise(svg, theme)
+    again = slides.rasterise(svg, theme)
+    other = slides.rasterise(svg.replace("#123", "#321"), theme)
+    assert len(calls) == 2 and again is first and not np.array_equal(first, other)
+    assert not first.flags.writeable  # shared: nobody may draw on it

@@ -39,9 +39,12 @@ def test_batch_jsonl_has_one_line_per_row(twenty):
     assert manifest["input_hash"] == first["input_hash"]
 
 
-def test_rerun_skips_what_is_made_and_renders_what_changed(twenty, executor):
-    folder, script, rows, first = twenty
-    out = folder / "out"
+def test_rerun_skips_what_is_made_and_renders_what_changed(twenty, executor, tmp_path):
+    import shutil
+
+    shutil.copytree(twenty[0], tmp_path / "copy")  # the other tests read the session's batch as it was
+    folder = tmp_path / "copy"
+    script, rows, out = folder / "hello.md", folder / "people.csv", folder / "out"
     before = {p.name: p.stat().st_mtime_ns for p in out.glob("*.mp4")}
     (out / "5-Barbara.mp4").unlink()  # one video lost
     again = avatar.batch(script, rows, str(out / "{{ id }}-{{ name }}.mp4"), executor=executor, jobs=2)

@@ -474,8 +474,7 @@ class SlideImage:
     def natural_size(self) -> tuple[int, int]:
         if self.image is not None:
             return self.image.size
-        png = resvg_py.svg_to_bytes(svg_string=self.svg.decode("utf-8"), skip_system_fonts=True,
-                                    font_files=self.font_files)
+        png = resvg_py.svg_to_bytes(svg_string=self.svg.decode("utf-8"), **resvg_fonts(self.font_files))
         return Image.open(io.BytesIO(bytes(png))).size
 
     def rendered(self, width: int, height: int) -> Image.Image:
@@ -484,9 +483,21 @@ class SlideImage:
             if im.size != (width, height):
                 im = im.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
             return im
-        png = resvg_py.svg_to_bytes(svg_string=self.svg.decode("utf-8"), skip_system_fonts=True,
-                                    font_files=self.font_files, width=width, height=height)
+        png = resvg_py.svg_to_bytes(svg_string=self.svg.decode("utf-8"), **resvg_fonts(self.font_files),
+                                    width=width, height=height)
         return Image.open(io.BytesIO(bytes(png))).convert("RGBA")
+
+
+FALLBACK_FAMILY = "DejaVu Sans"  # shipped (avatar/assets/fonts)
+
+
+def resvg_fonts(font_files: Sequence[str], family: str = FALLBACK_FAMILY) -> dict[str, Any]:
+    """resvg's font options: only our font files, and every generic family (sans-serif, serif,
+    monospace, ...) and any family we do not ship (Arial, Helvetica, ...) drawn with `family`.
+    Without the mapping, text in a user's SVG in such a family silently vanishes."""
+    generic = ("font_family", "serif_family", "sans_serif_family", "monospace_family", "cursive_family",
+               "fantasy_family")
+    return {"skip_system_fonts": True, "font_files": list(font_files), **{name: family for name in generic}}
 
 
 def _open_image(path: Path, font_files: list[str]) -> SlideImage:
@@ -679,7 +690,7 @@ def rasterise(svg: str, theme: Theme, source: str | Path = "slide") -> np.ndarra
 
 def _rasterise(svg: str, theme: Theme, source: str | Path) -> np.ndarray:
     try:
-        png = resvg_py.svg_to_bytes(svg_string=svg, skip_system_fonts=True, font_files=theme.font_files,
+        png = resvg_py.svg_to_bytes(svg_string=svg, **resvg_fonts(theme.font_files, theme.family),
                                     background="#ffffff")
     except (ValueError, RuntimeError) as exc:
         raise AvatarError(source, f"the slide SVG does not render: {exc}") from None

@@ -89,8 +89,10 @@ class RayExecutor:
                 else:
                     ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False,
                              logging_level="ERROR")
-            except ConnectionError as exc:
-                raise AvatarError("address", f"cannot join the Ray cluster at {self.address}: {exc}") from None
+            except Exception as exc:  # Ray raises ConnectionError, RuntimeError or its own types here
+                where = f"the Ray cluster at {self.address}" if self.address else "a local Ray instance"
+                raise AvatarError("address" if self.address else "executor",
+                                  f"cannot start or join {where}: {str(exc).splitlines()[0][:200]}") from None
             self._started = True
         return self
 

@@ -212,3 +212,17 @@ def test_the_same_slide_is_rasterised_once_per_process(monkeypatch):
     other = slides.rasterise(svg.replace("#123", "#321"), theme)
     assert len(calls) == 2 and again is first and not np.array_equal(first, other)
     assert not first.flags.writeable  # shared: nobody may draw on it
+
+
+@pytest.mark.parametrize("family", ["Arial", "Helvetica, Arial, sans-serif", "sans-serif", "serif", "monospace", None])
+def test_text_in_a_users_svg_image_renders_in_any_common_font_family(theme, tmp_path, family):
+    attr = f' font-family="{family}"' if family else ""
+    (tmp_path / "chart.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="200"><rect width="400" height="200" fill="#fff"/>'
+        f'<text x="20" y="130" font-size="90" fill="#000"{attr}>Sales</text></svg>')
+    blank = tmp_path / "blank.svg"
+    blank.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="400" height="200">'
+                     '<rect width="400" height="200" fill="#fff"/></svg>')
+    with_text = render(theme, Slide(title="Chart", image=str(tmp_path / "chart.svg"), narration="x"), tmp=tmp_path)
+    without = render(theme, Slide(title="Chart", image=str(blank), narration="x"), tmp=tmp_path)
+    assert changed(with_text, without).sum() > 2000  # the word is drawn, not silently dropped

@@ -276,6 +276,25 @@ def voices(
 
 
 @app.command()
+def themes(
+    as_json: bool = typer.Option(False, "--json", help='Print a JSON list of {"name": ..., "layouts": [...]}.'),
+) -> None:
+    """List the shipped slide themes and the layouts each can draw."""
+    from avatar.slides import available_themes, load_theme, theme_layouts
+
+    found = []
+    with _errors_as_exit_codes():
+        for name in available_themes():
+            theme = load_theme(name)
+            found.append({"name": name, "layouts": theme_layouts(theme), "path": str(theme.path)})
+    if as_json:
+        typer.echo(json.dumps(found))
+        return
+    for theme in found:
+        typer.echo(f"{theme['name']}: {', '.join(theme['layouts'])}")
+
+
+@app.command()
 def say(
     text: str = typer.Argument(..., help="What to say (may use [pause 500ms])."),
     output: Path = typer.Option(..., "-o", "--output", help="Output .wav file."),

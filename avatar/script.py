@@ -177,8 +177,31 @@ def _split_meta(data: Any, source: Path) -> tuple[dict[str, Any], dict[str, Any]
     return meta, variables
 
 
+# Marp-style local directives: a comment that holds only `key: value` lines with these keys sets
+# the slide and is never spoken (any other comment is narration)
+DIRECTIVE_KEYS = ("layout",)
+DIRECTIVE_LINE = re.compile(r"^\s*([A-Za-z_]+)\s*:\s*(.*?)\s*$")
+
+
+def _directives(comment: str) -> dict[str, str] | None:
+    """The directives a comment holds, or None when it is narration."""
+    lines = [line for line in comment.splitlines() if line.strip()]
+    found = [DIRECTIVE_LINE.match(line) for line in lines]
+    if not lines or not all(m and m.group(1) in DIRECTIVE_KEYS for m in found):
+        return None
+    return {m.group(1): m.group(2) for m in found}
+
+
 def _parse_markdown_slide(block: str) -> dict[str, Any] | None:
-    narration = " ".join(" ".join(c.split()) for c in COMMENT.findall(block)).strip()
+    settings: dict[str, str] = {}
+    spoken = []
+    for comment in COMMENT.findall(block):
+        directives = _directives(comment)
+        if directives is None:
+            spoken.append(" ".join(comment.split()))
+        else:
+            settings.update(directives)
+    narration = " ".join(spoken).strip()
     body = COMMENT.sub("", block)
     heading = HEADING.search(body)
     images = IMAGE.findall(body)
@@ -194,7 +217,7 @@ def _parse_markdown_slide(block: str) -> dict[str, Any] | None:
         slide["image"] = images[0]
     if audio:
         slide["audio"] = audio[0]  # ![narration](take1.wav): a recorded narration for this slide
-    return slide
+    return {**slide, **settings}
 
 
 def _location(errors: list[dict[str, Any]]) -> str:

@@ -179,6 +179,12 @@ def available_themes() -> list[str]:
                   if p.is_dir() and not p.name.startswith((".", "_")))
 
 
+def theme_layouts(theme: Theme) -> list[str]:
+    """The layouts a theme can draw: its own templates and those it takes from the default theme."""
+    folders = (theme.path, TEMPLATES_DIR / "default")
+    return [layout for layout in LAYOUTS if any((d / f"{layout}.svg.j2").is_file() for d in folders)]
+
+
 def load_theme(name_or_path: str | os.PathLike) -> Theme:
     """A shipped theme by name (``templates/<name>/``) or a theme folder by path.
 

@@ -106,3 +106,25 @@ def test_missing_script_and_bad_var():
     with pytest.raises(AvatarError, match="key=value"):
         parse_variables(["novalue"])
     assert parse_variables(["a=1", "b=x=y"]) == {"a": "1", "b": "x=y"}
+
+
+def test_a_directive_comment_sets_the_layout_and_is_never_spoken(tmp_path):
+    deck = load_script(write(tmp_path, """---
+title: Directives
+---
+# Points
+
+- one
+- two
+
+<!-- layout: title -->
+<!-- Note: these two points matter. -->
+"""))
+    slide = deck.slides[0]
+    assert slide.layout == "title"
+    assert slide.narration == "Note: these two points matter."  # an unknown key is narration
+
+
+def test_an_unknown_layout_in_a_directive_is_an_error_naming_the_slide(tmp_path):
+    with pytest.raises(AvatarError, match="layout"):
+        load_script(write(tmp_path, "# A\n\n<!-- layout: spiral -->\n<!-- Hello. -->\n"))

@@ -63,10 +63,11 @@ def _errors_as_exit_codes(interrupted: str = "interrupted; nothing was written")
         _fail(f"internal error: {exc.__class__.__name__}: {exc}", EXIT_INTERNAL)
 
 
-# RenderJob fields -> the `avatar render` options that set them
+# RenderJob fields (and the batch settings) -> the command-line options that set them
 RENDER_FLAGS = {"output": "--output", "portrait": "--portrait", "voice": "--voice", "template": "--template",
                 "variables": "--var", "fps": "--fps", "size": "--size", "seed": "--seed", "captions": "--captions",
-                "landmarks": "--landmarks", "scorm": "--scorm"}
+                "landmarks": "--landmarks", "scorm": "--scorm", "jobs": "--jobs", "executor": "--executor",
+                "address": "--address"}
 
 
 @contextmanager

@@ -83,6 +83,8 @@ class RayExecutor:
             raise AvatarError("executor", "ray is not installed; pip install 'talking-avatar[ray]'") from None
         self._ray = ray
         if not ray.is_initialized():
+            if self.address:
+                _check_reachable(self.address)
             try:
                 if self.address:
                     ray.init(address=self.address, log_to_driver=False, logging_level="ERROR")
@@ -125,6 +127,21 @@ class RayExecutor:
                     ray.cancel(ref, force=True)
                     yield refs[ref], _failed(f"timed out after {self.timeout:.0f} s")
                 pending = []
+
+
+def _check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Ray retries an unreachable head for minutes; find out in seconds. ("auto" and addresses
+    without a port are left to Ray.)"""
+    import socket
+
+    host_port = address.removeprefix("ray://").rsplit("/", 1)[0]
+    host, _, port = host_port.rpartition(":")
+    if not host or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise AvatarError("address", f"cannot reach the Ray cluster at {address}: {exc.strerror or exc}") from None
 
 
 _WARM = False

@@ -148,3 +148,13 @@ def test_ray_executor_without_ray_is_one_clear_error(monkeypatch, tmp_path):
 
     with pytest.raises(AvatarError, match=r"pip install 'talking-avatar\[ray\]'"):
         RayExecutor().__enter__()
+
+
+def test_an_unreachable_ray_address_is_a_quick_one_line_error(tmp_path):
+    pytest.importorskip("ray", reason="the ray extra is not installed")
+    script, rows = write_batch(tmp_path, names=["Ada"])
+    started = time.monotonic()
+    result = _cli("batch", str(script), str(rows), "-o", str(tmp_path / "{{ id }}.mp4"), "--executor", "ray",
+                  "--address", "127.0.0.1:1")
+    assert result.returncode == 2 and "--address: cannot reach the Ray cluster at 127.0.0.1:1" in result.stderr
+    assert time.monotonic() - started < 60 and not (tmp_path / "1.mp4").exists()

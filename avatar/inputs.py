@@ -10,9 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import avatar
 from avatar.job import RenderJob
+
+if TYPE_CHECKING:  # pragma: no cover
+    from avatar.script import Meta, Presentation
 
 
 def _file_digest(path: Path) -> str:
@@ -24,13 +28,20 @@ def _file_digest(path: Path) -> str:
 
 
 def input_hash(job: RenderJob) -> str:
-    """The job's input hash. Raises AvatarError where the script cannot be loaded."""
-    from avatar.plan import DEFAULT_PORTRAIT
+    """The job's input hash (the script is loaded to find its files). Raises AvatarError where the
+    script cannot be loaded."""
     from avatar.script import load_script
-    from avatar.slides import load_theme
 
     presentation = load_script(job.script, job.variables)
-    meta = presentation.meta.model_copy(update=job.overrides())
+    return hash_inputs(job, presentation, presentation.meta.model_copy(update=job.overrides()))
+
+
+def hash_inputs(job: RenderJob, presentation: "Presentation", meta: "Meta") -> str:
+    """The input hash of a job whose script is already loaded (`meta`: its options with the job's
+    overrides), as :func:`avatar.plan.make_plan` has it."""
+    from avatar.plan import DEFAULT_PORTRAIT
+    from avatar.slides import load_theme
+
     files: dict[str, str] = {"script": _file_digest(job.script)}
     portrait = Path(meta.portrait) if meta.portrait else DEFAULT_PORTRAIT
     if portrait.is_file():

@@ -20,6 +20,7 @@ from avatar.captions import Cue
 from avatar.encode import Chapter
 from avatar.errors import AvatarError
 from avatar.face.rig import Rig, build_rig
+from avatar.inputs import hash_inputs
 from avatar.job import RenderJob
 from avatar.narration import SlidePlan, narrate, voice_for
 from avatar.script import Meta, Presentation, load_script
@@ -47,6 +48,7 @@ class Plan:
     slides: list[SlidePlan]  # per slide: timings of its speech, start, frames, cues (the motion inputs)
     cues: list[Cue]  # every caption, on the video's clock
     chapters: list[Chapter]  # one per slide
+    input_hash: str = ""  # avatar.inputs: what the video is made from (the manifest records it)
     timings: dict[str, float] = field(default_factory=dict)  # s spent planning: script, rig, speech
 
     @property
@@ -103,4 +105,4 @@ def make_plan(job: RenderJob, *, warn: Callable[[str], None] | None = None,
                 for s in slides]
     return Plan(job=job, presentation=presentation, meta=meta, theme=theme, presenter_box=box, portrait=portrait,
                 rig=rig, engine=engine, voice=voice, slides=slides, cues=[cue for s in slides for cue in s.cues],
-                chapters=chapters, timings=timings)
+                chapters=chapters, input_hash=hash_inputs(job, presentation, meta), timings=timings)

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 import avatar
 from avatar.exporters.sidecar import Sidecar
 from avatar.files import write_text_atomic
-from avatar.inputs import input_hash
 
 if TYPE_CHECKING:  # pragma: no cover
     from avatar.execute import RenderResult
@@ -41,7 +40,7 @@ def manifest(plan: "Plan", result: "RenderResult") -> dict[str, Any]:
         "wall_time": round(result.wall_time, 3),
         "speed": round(result.speed, 3),
         "timings": result.timings,
-        "input_hash": input_hash(plan.job),
+        "input_hash": plan.input_hash,
     }
 
 

@@ -202,6 +202,7 @@ def batch(
     from avatar.script import parse_variables
 
     def terminate(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: the shutdown that follows must finish
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, terminate)

@@ -165,6 +165,12 @@ def run_batch(script: str | os.PathLike, rows_file: str | os.PathLike | None, ou
                         if key in outcome:
                             setattr(result, key, outcome[key])
                     progress(batch)
+    except BaseException:
+        # the workers are stopped by now; what an interrupted render left behind goes too
+        for result, job in to_render:
+            if result.status is None:
+                _remove_stale_partials(job.output)
+        raise
     finally:
         batch.wall_time = time.perf_counter() - started
         write_outputs(batch)

@@ -23,8 +23,10 @@ def warm_up() -> None:
     import avatar.api  # noqa: F401  (the render stack: numpy, av, onnxruntime, resvg)
     from speech.features import warm_up as warm_features
 
-    # SIGTERM unwinds like Ctrl-C, so a render's partial files are removed on the way out
+    # SIGTERM unwinds like Ctrl-C, so a render's partial files are removed on the way out; a second
+    # SIGTERM (a process group's stop, then the pool's terminate) must not cut that cleanup short
     def interrupt(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise KeyboardInterrupt
 
     try:

@@ -34,17 +34,22 @@ def render(
     captions: bool | None = None,
     landmarks: str = "mediapipe",
     scorm: bool = False,
+    sign_cert: str | os.PathLike | None = None,
+    sign_key: str | os.PathLike | None = None,
     progress: Progress | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> RenderResult:
     """Render a script file to an MP4 with SRT/VTT captions and a JSON manifest beside it.
 
-    ``scorm=True`` also writes a SCORM 1.2 package (``NAME.scorm.zip``) for an LMS. Arguments left as None come from the script's front matter (then the defaults). Raises
+    ``scorm=True`` also writes a SCORM 1.2 package (``NAME.scorm.zip``) for an LMS. The MP4 carries
+    C2PA content credentials signed with ``sign_cert``/``sign_key`` (PEM files), else with the local
+    self-signed identity. Arguments left as None come from the script's front matter (then the defaults). Raises
     AvatarError (one line naming the file or the option and the problem) on bad input; writes
     nothing then.
     """
     job = make_job(script, output, portrait=portrait, voice=voice, template=template, variables=variables,
-                   fps=fps, size=size, seed=seed, captions=captions, landmarks=landmarks, scorm=scorm)
+                   fps=fps, size=size, seed=seed, captions=captions, landmarks=landmarks, scorm=scorm,
+                   sign_cert=sign_cert, sign_key=sign_key)
     return render_job(job, progress=progress, warn=warn)
 
 

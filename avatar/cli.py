@@ -67,7 +67,7 @@ def _errors_as_exit_codes(interrupted: str = "interrupted; nothing was written")
 RENDER_FLAGS = {"output": "--output", "portrait": "--portrait", "voice": "--voice", "template": "--template",
                 "variables": "--var", "fps": "--fps", "size": "--size", "seed": "--seed", "captions": "--captions",
                 "landmarks": "--landmarks", "scorm": "--scorm", "jobs": "--jobs", "executor": "--executor",
-                "address": "--address"}
+                "address": "--address", "sign_cert": "--sign-cert", "sign_key": "--sign-key"}
 
 
 @contextmanager
@@ -101,6 +101,8 @@ SeedOpt = Annotated[Optional[int], typer.Option("--seed", help="Seed for blinks 
 CaptionsOpt = Annotated[Optional[bool], typer.Option("--captions/--no-captions", help="Embed the caption track (sidecars are always written).")]
 LandmarksOpt = Annotated[str, typer.Option("--landmarks", help="Face landmarks: mediapipe (built in) or face-alignment (optional extra; needs its weights in $TORCH_HOME/hub/checkpoints).")]
 ScormOpt = Annotated[bool, typer.Option("--scorm", help="Also write NAME.scorm.zip, a SCORM 1.2 package for an LMS.")]
+SignCertOpt = Annotated[Optional[Path], typer.Option("--sign-cert", envvar="AVATAR_SIGN_CERT", help="C2PA signing certificate chain (PEM) for the content credentials (default: a local self-signed identity).")]
+SignKeyOpt = Annotated[Optional[Path], typer.Option("--sign-key", envvar="AVATAR_SIGN_KEY", help="The signing certificate's private key (PEM).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
 
@@ -119,6 +121,8 @@ def render(
     captions: CaptionsOpt = None,
     landmarks: LandmarksOpt = "mediapipe",
     scorm: ScormOpt = False,
+    sign_cert: SignCertOpt = None,
+    sign_key: SignKeyOpt = None,
     quiet: QuietOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -143,7 +147,7 @@ def render(
         with _options_named_as_flags():
             job = make_job(script, output, portrait=portrait, voice=voice, template=template, variables=variables,
                            fps=fps, size=size, seed=seed, captions=captions, landmarks=landmarks,
-                           scorm=scorm)
+                           scorm=scorm, sign_cert=sign_cert, sign_key=sign_key)
         with Progress(*columns, console=err, disable=not show, transient=False) as bar:
             tasks: dict[str, int] = {}
 
@@ -187,6 +191,8 @@ def batch(
     captions: CaptionsOpt = None,
     landmarks: LandmarksOpt = "mediapipe",
     scorm: ScormOpt = False,
+    sign_cert: SignCertOpt = None,
+    sign_key: SignKeyOpt = None,
     quiet: QuietOpt = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one summary line as JSON on stdout.")] = False,
 ) -> None:
@@ -214,7 +220,8 @@ def batch(
         with _options_named_as_flags():
             variables = parse_variables(var)
             options = {"portrait": portrait, "voice": voice, "template": template, "fps": fps, "size": size,
-                       "seed": seed, "captions": captions, "landmarks": landmarks, "scorm": scorm}
+                       "seed": seed, "captions": captions, "landmarks": landmarks, "scorm": scorm,
+                       "sign_cert": sign_cert, "sign_key": sign_key}
             with Progress(*columns, console=err, disable=not show) as bar:
                 task = bar.add_task("videos", total=None, state="")
 
@@ -279,7 +286,10 @@ def voices(
 
 @app.command()
 def themes(
-    as_json: bool = typer.Option(False, "--json", help='Print a JSON list of {"name": ..., "layouts": [...]}.'),
+    as_json: bool = typer.Option(False, "--json", help='Print a JSON list of {"name": ..., "layouts": [...], '
+                                                       '"mode": "light"|"dark", "description": ...}.'),
+    sheet: Optional[Path] = typer.Option(None, "--sheet", metavar="PNG",
+                                         help="Also draw every layout of every theme into this PNG."),
 ) -> None:
     """List the shipped slide themes and the layouts each can draw."""
     from avatar.slides import available_themes, load_theme, theme_layouts
@@ -288,12 +298,20 @@ def themes(
     with _errors_as_exit_codes():
         for name in available_themes():
             theme = load_theme(name)
-            found.append({"name": name, "layouts": theme_layouts(theme), "path": str(theme.path)})
+            found.append({"name": name, "layouts": theme_layouts(theme), "mode": theme.mode,
+                          "description": theme.description, "path": str(theme.path)})
+        if sheet is not None:
+            from avatar.sheets import theme_sheet
+
+            try:
+                theme_sheet(sheet)
+            except OSError as exc:
+                raise AvatarError(sheet, f"cannot write the sheet: {exc.strerror or exc}") from None
     if as_json:
         typer.echo(json.dumps(found))
         return
     for theme in found:
-        typer.echo(f"{theme['name']}: {', '.join(theme['layouts'])}")
+        typer.echo(f"{theme['name']} ({theme['mode']}): {theme['description']}\n  layouts: {', '.join(theme['layouts'])}")
 
 
 @app.command()

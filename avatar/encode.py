@@ -18,7 +18,7 @@ import os
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import av
 import cv2
@@ -150,6 +150,10 @@ class Mp4Writer:
     Cues and chapters are given up front (times in seconds from the start of the video). Chapters
     are written as given (the mp4 muxer fixes them when the header is written); cues are cut to
     the video's length. ``language`` is an ISO 639-2 code for the caption track.
+
+    ``finish(written, spare)``, if given, runs on the finished file before it is moved onto the
+    destination: it may write a changed copy (content credentials) to ``spare``, a new hidden file
+    beside it, and returns the file to move there.
     """
 
     def __init__(
@@ -168,8 +172,10 @@ class Mp4Writer:
         language: str = DEFAULT_LANGUAGE,
         audio_bitrate: int = 128_000,
         threads: int = 0,
+        finish: Callable[[Path, Path], Path] | None = None,
     ):
         self.path = Path(path)
+        self.finish = finish
         folder = self.path.parent if str(self.path.parent) else Path(".")
         if not folder.is_dir():
             raise AvatarError(self.path, f"folder {folder} does not exist")
@@ -304,6 +310,18 @@ class Mp4Writer:
             self._mux_cues(final=True)
             c.close()
             self._container = None
+            if self.finish is not None:
+                spare = partial_path(self.path)
+                try:
+                    final = self.finish(self.tmp_path, spare)
+                except BaseException:
+                    discard_partial(spare)
+                    raise
+                if final == spare:
+                    discard_partial(self.tmp_path)
+                    self.tmp_path = spare
+                else:
+                    discard_partial(spare)
             commit_partial(self.tmp_path, self.path)
         except BaseException:
             self.abort()

@@ -18,6 +18,7 @@ from avatar.compose import compose
 from avatar.narration import slide_motion
 from avatar.plan import Plan, Progress
 from avatar.presenter.renderer import PresenterRenderer
+from avatar.script import disclosure_text
 from avatar.slides import render_slide
 
 
@@ -64,9 +65,12 @@ def execute(plan: Plan, sinks: Sequence[FrameSink], progress: Progress | None = 
     total, done = plan.n_frames, 0
     slides = plan.slides
 
+    disclosure = disclosure_text(plan.meta)
+
     def slide_image(i: int) -> np.ndarray:
         return render_slide(slides[i].slide, theme=plan.theme, size=plan.size, index=i + 1, count=len(slides),
-                            deck_title=plan.meta.title, base_dir=plan.job.script.parent)
+                            deck_title=plan.meta.title, base_dir=plan.job.script.parent,
+                            source=plan.job.script, disclosure=disclosure)
 
     # the next slide is rasterised on a worker thread while this one's frames are encoded
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="slides") as ahead:

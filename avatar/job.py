@@ -38,6 +38,8 @@ class RenderJob(BaseModel):
     captions: bool | None = None  # embed the caption track (the sidecars are always written)
     landmarks: str = "mediapipe"  # the face landmark backend: mediapipe or face-alignment
     scorm: bool = False  # also write NAME.scorm.zip, a SCORM 1.2 package of the video for an LMS
+    sign_cert: Path | None = None  # C2PA signing certificate chain (PEM); default: the local self-signed identity
+    sign_key: Path | None = None  # its private key (PEM)
 
     @model_validator(mode="before")
     @classmethod
@@ -59,6 +61,17 @@ class RenderJob(BaseModel):
         if portrait is not None and not portrait.is_file():
             raise ValueError(f"file not found: {portrait}")
         return portrait
+
+    @model_validator(mode="after")
+    def _signing_pair(self) -> "RenderJob":
+        if (self.sign_cert is None) != (self.sign_key is None):
+            missing = "sign_key" if self.sign_key is None else "sign_cert"
+            raise AvatarError(missing, "a signing certificate and its key go together; give both or neither")
+        for name in ("sign_cert", "sign_key"):
+            path = getattr(self, name)
+            if path is not None and not path.is_file():
+                raise AvatarError(name, f"file not found: {path}")
+        return self
 
     @field_validator("output")
     @classmethod

@@ -23,8 +23,9 @@ from avatar.face.rig import Rig, build_rig
 from avatar.inputs import hash_inputs
 from avatar.job import RenderJob
 from avatar.narration import SlidePlan, narrate, voice_for
-from avatar.script import Meta, Presentation, load_script
-from avatar.slides import Theme, load_theme
+from avatar.provenance import Identity, load_identity, local_identity
+from avatar.script import Meta, Presentation, disclosure_text, load_script
+from avatar.slides import Theme, check_slide, load_theme
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ class Plan:
     slides: list[SlidePlan]  # per slide: timings of its speech, start, frames, cues (the motion inputs)
     cues: list[Cue]  # every caption, on the video's clock
     chapters: list[Chapter]  # one per slide
+    identity: Identity  # who signs the video's content credentials
     input_hash: str = ""  # avatar.inputs: what the video is made from (the manifest records it)
     timings: dict[str, float] = field(default_factory=dict)  # s spent planning: script, rig, speech
 
@@ -83,9 +85,11 @@ def make_plan(job: RenderJob, *, warn: Callable[[str], None] | None = None,
     meta = presentation.meta.model_copy(update=job.overrides())
     theme = load_theme(meta.template)
     box = theme.presenter_box(meta.size)
-    for slide in presentation.slides:
+    for number, slide in enumerate(presentation.slides, 1):
         if slide.image is not None and not Path(slide.image).is_file():
             raise AvatarError(slide.image, "image not found")
+        check_slide(slide, theme, number, meta.title, job.script, disclosure_text(meta))
+    identity = load_identity(job.sign_cert, job.sign_key) if job.sign_cert and job.sign_key else local_identity()
     timings["script"] = time.perf_counter() - t
 
     # librosa's first import takes seconds; let it happen while the rig and the speech are made
@@ -105,4 +109,4 @@ def make_plan(job: RenderJob, *, warn: Callable[[str], None] | None = None,
                 for s in slides]
     return Plan(job=job, presentation=presentation, meta=meta, theme=theme, presenter_box=box, portrait=portrait,
                 rig=rig, engine=engine, voice=voice, slides=slides, cues=[cue for s in slides for cue in s.cues],
-                chapters=chapters, input_hash=hash_inputs(job, presentation, meta), timings=timings)
+                chapters=chapters, identity=identity, input_hash=hash_inputs(job, presentation, meta), timings=timings)

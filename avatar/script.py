@@ -30,7 +30,23 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
 
 from avatar.errors import AvatarError
 
-Layout = Literal["title", "bullets", "image"]
+# Layout names are the theme's business (each theme.yaml declares the layouts it draws); a script
+# only has to name one. Spellings people write are accepted for the shipped ones.
+LAYOUT_ALIASES = {"bullets+image": "bullets_image", "bullets-image": "bullets_image", "image+bullets": "bullets_image",
+                  "two_columns": "columns", "two-columns": "columns", "2columns": "columns"}
+
+
+def _layout_name(value: Any) -> Any:
+    if isinstance(value, str):
+        name = value.strip().lower()
+        name = LAYOUT_ALIASES.get(name, name)
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+            raise ValueError(f"layout must be a layout's name (letters, digits, _), got {value!r}")
+        return name
+    return value
+
+
+Layout = Annotated[str, BeforeValidator(_layout_name)]
 
 
 def _parse_size(value: Any) -> Any:
@@ -71,7 +87,29 @@ class Meta(BaseModel):
     seed: Seed = 0
     rate: float = Field(1.0, gt=0.25, le=4.0)  # speaking rate, 1.0 = the voice's normal pace
     lexicon: dict[str, str] | Path | None = None  # word -> respelling or [[phonemes]], or a YAML/CSV/TSV file
+    layout: Layout | None = None  # the deck's default layout (directive); else each slide's is picked from its content
+    disclosure: bool | str = True  # the visible label: True (the default text), a text of your own, or False (none)
     variables: dict[str, Any] = Field(default_factory=dict)
+
+
+DEFAULT_DISCLOSURE = "AI-generated presenter"
+
+
+def disclosure_text(meta: Meta) -> str | None:
+    """The label every slide shows, or None when the script turned it off."""
+    if meta.disclosure is True:
+        return DEFAULT_DISCLOSURE
+    text = " ".join(str(meta.disclosure).split()) if meta.disclosure is not False else ""
+    return text or None
+
+
+class Column(BaseModel):
+    """One column of a two-column slide: an optional heading and its bullets."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = ""
+    bullets: list[str] = Field(default_factory=list)
 
 
 class Slide(BaseModel):
@@ -81,15 +119,28 @@ class Slide(BaseModel):
     bullets: list[str] = Field(default_factory=list)
     image: Path | None = None
     layout: Layout | None = None
+    quote: str = ""                 # a Markdown > block
+    attribution: str = ""           # its last line when it starts with a dash ("— Grace Hopper")
+    code: str = ""                  # a fenced code block
+    code_language: str | None = None
+    columns: list[Column] = Field(default_factory=list)  # sub-headings split the bullets into columns
     narration: str = ""
     audio: Path | None = None
     rate: float | None = Field(None, gt=0.25, le=4.0)  # this slide's speaking rate (default: the script's)
 
     @model_validator(mode="after")
     def _pick_layout(self) -> "Slide":
+        if self.columns and not self.bullets:
+            self.bullets = [bullet for column in self.columns for bullet in column.bullets]
         if self.layout is None:
-            if self.image is not None:
-                self.layout = "image"
+            if self.code.strip():
+                self.layout = "code"
+            elif self.quote.strip():
+                self.layout = "quote"
+            elif len(self.columns) >= 2:
+                self.layout = "columns"
+            elif self.image is not None:
+                self.layout = "bullets_image" if self.bullets else "image"
             elif self.bullets:
                 self.layout = "bullets"
             else:
@@ -114,6 +165,10 @@ class Presentation(BaseModel):
         return slides
 
 
+FENCE = re.compile(r"^[ \t]*(```+|~~~+)[ \t]*([^\s`]*)[^\n]*\n(.*?)^[ \t]*\1[ \t]*$", re.M | re.S)
+FENCE_MARK = re.compile(r"\x00fence(\d+)\x00")
+QUOTE_LINE = re.compile(r"^[ \t]*>[ \t]?(.*)$", re.M)
+ATTRIBUTION = re.compile(r"^\s*(?:—|–|--|~)\s*(.+)$")
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 SLIDE_BREAK = re.compile(r"^[ \t]*---[ \t]*$", re.M)
 COMMENT = re.compile(r"<!--(.*?)-->", re.S)
@@ -192,7 +247,39 @@ def _directives(comment: str) -> dict[str, str] | None:
     return {m.group(1): m.group(2) for m in found}
 
 
-def _parse_markdown_slide(block: str) -> dict[str, Any] | None:
+def _mask_fences(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """Fenced code blocks out of the way of slide breaks, comments, headings and bullets: each becomes
+    a marker; returns the text and the blocks' (language, code)."""
+    fences: list[tuple[str, str]] = []
+
+    def mark(match: re.Match) -> str:
+        fences.append((match.group(2), match.group(3).rstrip("\n")))
+        return f"\x00fence{len(fences) - 1}\x00"
+
+    return FENCE.sub(mark, text), fences
+
+
+def _columns(body: str) -> tuple[str, list[str], list[dict[str, Any]]]:
+    """The first heading (the title), every bullet, and the columns that later headings start."""
+    title, bullets, columns = "", [], []
+    for line in body.splitlines():
+        heading, bullet = HEADING.match(line), BULLET.match(line)
+        if heading and not title and not columns and not bullets:
+            title = heading.group(1).strip()
+        elif heading:
+            if bullets and not columns:  # bullets before the first sub-heading: an untitled first column
+                columns.append({"title": "", "bullets": list(bullets)})
+            columns.append({"title": heading.group(1).strip(), "bullets": []})
+        elif bullet:
+            text = IMAGE.sub("", bullet.group(1)).strip()
+            if text:
+                bullets.append(text)
+                if columns:
+                    columns[-1]["bullets"].append(text)
+    return title, bullets, columns
+
+
+def _parse_markdown_slide(block: str, fences: list[tuple[str, str]]) -> dict[str, Any] | None:
     settings: dict[str, str] = {}
     spoken = []
     for comment in COMMENT.findall(block):
@@ -203,14 +290,25 @@ def _parse_markdown_slide(block: str) -> dict[str, Any] | None:
             settings.update(directives)
     narration = " ".join(spoken).strip()
     body = COMMENT.sub("", block)
-    heading = HEADING.search(body)
+    code = [fences[int(i)] for i in FENCE_MARK.findall(body)]
+    body = FENCE_MARK.sub("", body)
+    quote_lines = [line.strip() for line in QUOTE_LINE.findall(body)]
+    body = QUOTE_LINE.sub("", body)
+    title, bullets, columns = _columns(body)
     images = IMAGE.findall(body)
-    bullets = [IMAGE.sub("", b).strip() for b in BULLET.findall(body)]
-    bullets = [b for b in bullets if b]
-    if not (heading or bullets or images or narration):
+    if not (title or bullets or images or narration or code or quote_lines):
         return None
-    slide: dict[str, Any] = {"title": heading.group(1).strip() if heading else "", "bullets": bullets,
-                             "narration": narration}
+    slide: dict[str, Any] = {"title": title, "bullets": bullets, "narration": narration}
+    if len(columns) >= 2:
+        slide["columns"] = columns
+    if code:
+        slide["code_language"], slide["code"] = code[0][0] or None, code[0][1]
+    if quote_lines:
+        attribution = ATTRIBUTION.match(quote_lines[-1]) if len(quote_lines) > 1 else None
+        if attribution:
+            slide["attribution"] = attribution.group(1).strip()
+            quote_lines = quote_lines[:-1]
+        slide["quote"] = "\n".join(quote_lines).strip()
     audio = [path for path in images if Path(path).suffix.lower() in AUDIO_SUFFIXES]
     images = [path for path in images if path not in audio]
     if images:
@@ -269,9 +367,13 @@ def load_script(path: str | Path, variables: dict[str, Any] | None = None) -> Pr
                           for k, v in meta_fields.items()}
         meta_fields = rendered_front
         body = _render_template(text, {**meta_vars, **variables}, source, first_line=body_line)
-        slides = [s for s in (_parse_markdown_slide(b) for b in SLIDE_BREAK.split(body)) if s]
+        body, fences = _mask_fences(body)
+        slides = [s for s in (_parse_markdown_slide(b, fences) for b in SLIDE_BREAK.split(body)) if s]
 
     meta_fields["variables"] = {**meta_vars, **variables}
+    if meta_fields.get("layout") is not None and isinstance(slides, list):  # the deck's default layout
+        slides = [{"layout": meta_fields["layout"], **s} if isinstance(s, dict) and s.get("layout") is None else s
+                  for s in slides]
     try:
         presentation = Presentation(meta=Meta(**meta_fields), slides=slides or [], source=source)
     except ValidationError as exc:

@@ -1,14 +1,15 @@
 """Slide images: a Jinja2 SVG template per layout, filled from a Slide, rasterised by resvg.
 
 A theme is a folder ``templates/<name>/`` (in the checkout; ``avatar/templates/<name>/`` in an
-installed wheel) holding ``theme.yaml`` (colours, font sizes, margins,
-the presenter frame) and one template per layout (``title.svg.j2``, ``bullets.svg.j2``,
-``image.svg.j2``). A user theme folder may override only some of them: missing templates and
-``theme.yaml`` keys come from the default theme.
+installed wheel) holding ``theme.yaml`` (the layouts it draws, colours, fonts, font sizes, margins,
+the presenter frame) and one template per layout (``title.svg.j2``, ``bullets.svg.j2``, ...).
+A theme folder may hold only some of them: missing templates (often all but ``_decor.svg.j2``,
+the backgrounds) and ``theme.yaml`` keys come from the default theme.
 
 Text is measured with Pillow on the very font files resvg draws with (the SVG font-family names
 are read from those files, so text never silently disappears), wrapped to pixel widths and
-shrunk to fit its box. Lengths in ``theme.yaml`` are fractions of the slide height (of the width,
+shrunk to fit its box; text that does not fit even at the smallest size, and characters no font
+of the theme has, are errors naming the slide (never an overflow, never a box). Lengths in ``theme.yaml`` are fractions of the slide height (of the width,
 for portrait slides).
 
 Public API: :class:`Theme`, :func:`load_theme`, :meth:`Theme.presenter_box`, :func:`render_slide`.
@@ -27,7 +28,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Literal, Sequence
 
 import jinja2
 import jinja2.sandbox
@@ -54,7 +55,6 @@ def _templates_dir() -> Path:
 TEMPLATES_DIR = _templates_dir()
 FONTS_DIR = Path(avatar.__file__).resolve().parent / "assets" / "fonts"
 DEFAULT_THEME = "default"
-LAYOUTS = ("title", "bullets", "image")
 
 # Pillow and resvg shape text with different engines; wrap a hair short of the box so a line
 # Pillow says fits never overhangs in resvg.
@@ -71,6 +71,8 @@ class _Strict(BaseModel):
 class _Fonts(_Strict):
     regular: str
     bold: str
+    heading: str | None = None  # titles (default: bold)
+    mono: str                   # code
     fallback: list[str] = Field(default_factory=list)
 
 
@@ -105,6 +107,10 @@ class _Presenter(_Strict):
 
 class _ThemeConfig(_Strict):
     name: str | None = None
+    description: str = ""
+    mode: Literal["light", "dark"] = "light"
+    layouts: list[str] = Field(min_length=1)
+    code_style: str = "default"  # a Pygments style
     fonts: _Fonts
     colors: dict[str, str]
     sizes: _Sizes
@@ -121,21 +127,29 @@ class Theme:
 
     name: str
     path: Path
+    layouts: list[str]   # what theme.yaml declares, each with a template here or in the default theme
     colors: dict[str, str]
     sizes: dict[str, float]
     margins: dict[str, float]
     presenter: dict[str, float]
     font_regular: Path
     font_bold: Path
+    font_heading: Path
+    font_mono: Path
     fallback_fonts: list[Path]
     family: str          # font-family of font_regular, as read from the file
     bold_family: str     # font-family of font_bold
+    heading_family: str
+    mono_family: str
+    code_style: str = "default"
+    description: str = ""
+    mode: str = "light"
     _env: jinja2.Environment | None = field(default=None, repr=False, compare=False)
 
     @property
     def font_files(self) -> list[str]:
         """Every font file resvg should load (and nothing else: system fonts are skipped)."""
-        files = [self.font_regular, self.font_bold, *self.fallback_fonts]
+        files = [self.font_regular, self.font_bold, self.font_heading, self.font_mono, *self.fallback_fonts]
         return list(dict.fromkeys(str(f) for f in files))
 
     def presenter_box(self, size: tuple[int, int]) -> tuple[int, int, int, int]:
@@ -180,9 +194,8 @@ def available_themes() -> list[str]:
 
 
 def theme_layouts(theme: Theme) -> list[str]:
-    """The layouts a theme can draw: its own templates and those it takes from the default theme."""
-    folders = (theme.path, TEMPLATES_DIR / "default")
-    return [layout for layout in LAYOUTS if any((d / f"{layout}.svg.j2").is_file() for d in folders)]
+    """The layouts a theme draws (declared in its theme.yaml)."""
+    return list(theme.layouts)
 
 
 def load_theme(name_or_path: str | os.PathLike) -> Theme:
@@ -220,12 +233,23 @@ def _load_theme_folder(folder: Path) -> Theme:
         where = ".".join(str(p) for p in first["loc"])
         raise AvatarError(own_yaml if own else default_dir / "theme.yaml",
                           f"{where}: {first['msg']}") from None
-    if not any((d / f"{layout}.svg.j2").is_file() for d in (folder, default_dir) for layout in LAYOUTS):
-        raise AvatarError(folder, "not a theme folder: no <layout>.svg.j2 templates")
+    for layout in cfg.layouts:
+        if not any((d / f"{layout}.svg.j2").is_file() for d in (folder, default_dir)):
+            raise AvatarError(own_yaml if own else default_dir / "theme.yaml",
+                              f"layouts: {layout!r} has no template {layout}.svg.j2 in {folder}")
+    try:
+        import pygments.styles
+
+        pygments.styles.get_style_by_name(cfg.code_style)
+    except Exception:
+        raise AvatarError(own_yaml if own else default_dir / "theme.yaml",
+                          f"code_style: {cfg.code_style!r} is not a Pygments style") from None
 
     font_dirs = [folder, default_dir, FONTS_DIR]
     regular = _find_font(cfg.fonts.regular, font_dirs, own_yaml)
     bold = _find_font(cfg.fonts.bold, font_dirs, own_yaml)
+    heading = _find_font(cfg.fonts.heading, font_dirs, own_yaml) if cfg.fonts.heading else bold
+    mono = _find_font(cfg.fonts.mono, font_dirs, own_yaml)
     fallback = [_find_font(f, font_dirs, own_yaml) for f in cfg.fonts.fallback]
     missing_colors = {"background", "title", "text", "muted", "accent", "card"} - set(cfg.colors)
     if missing_colors:
@@ -233,15 +257,23 @@ def _load_theme_folder(folder: Path) -> Theme:
     return Theme(
         name=cfg.name or folder.name,
         path=folder,
+        layouts=list(dict.fromkeys(cfg.layouts)),
         colors=dict(cfg.colors),
         sizes=cfg.sizes.model_dump(),
         margins=cfg.margins.model_dump(),
         presenter=cfg.presenter.model_dump(),
         font_regular=regular,
         font_bold=bold,
+        font_heading=heading,
+        font_mono=mono,
         fallback_fonts=fallback,
         family=_family_name(regular),
         bold_family=_family_name(bold),
+        heading_family=_family_name(heading),
+        mono_family=_family_name(mono),
+        code_style=cfg.code_style,
+        description=cfg.description,
+        mode=cfg.mode,
     )
 
 
@@ -352,23 +384,33 @@ class TextBlock:
         return self.top + self.height
 
 
+class TextOverflow(Exception):
+    """Text that does not fit its box even at the smallest size allowed (build_svg names the slide)."""
+
+
+FACES = ("regular", "bold", "heading", "mono")
+
+
 class _Measurer:
-    """The `wrap` filter and `fit`/`measure` globals, bound to one theme's fonts."""
+    """The `wrap` filter and `fit`/`measure`/`code_block` globals, bound to one theme's fonts."""
 
     def __init__(self, theme: Theme):
         self.theme = theme
 
-    def font(self, size: float, bold: bool = False) -> ImageFont.FreeTypeFont:
-        path = self.theme.font_bold if bold else self.theme.font_regular
+    def font(self, size: float, bold: bool = False, face: str | None = None) -> ImageFont.FreeTypeFont:
+        face = face or ("bold" if bold else "regular")
+        path = {"regular": self.theme.font_regular, "bold": self.theme.font_bold,
+                "heading": self.theme.font_heading, "mono": self.theme.font_mono}[face]
         return _font(str(path), round(float(size), 2))
 
-    def measure(self, text: Any, size: float, bold: bool = False) -> float:
-        return self.font(size, bold).getlength(clean_text(text))
+    def measure(self, text: Any, size: float, bold: bool = False, face: str | None = None) -> float:
+        return self.font(size, bold, face).getlength(clean_text(text))
 
     def wrap(self, text: Any, width: float, size: float, bold: bool = False,
-             max_lines: int | None = None) -> list[str]:
-        """Lines of `text` no wider than `width` px at font `size` px (hard breaks kept)."""
-        font = self.font(size, bold)
+             max_lines: int | None = None, face: str | None = None) -> list[str]:
+        """Lines of `text` no wider than `width` px at font `size` px (hard breaks kept); past
+        `max_lines` the last line ends with an ellipsis (for footers, never for content)."""
+        font = self.font(size, bold, face)
         lines: list[str] = []
         for para in str(text).split("\n"):
             lines.extend(_wrap_paragraph(para, font, width))
@@ -392,11 +434,13 @@ class _Measurer:
         return "\u2026"
 
     def fit(self, paragraphs: Iterable[Any] | str, *, top: float, width: float, height: float,
-            size: float, min_size: float | None = None, bold: bool = False,
+            size: float, min_size: float | None = None, bold: bool = False, face: str | None = None,
             line_height: float = 1.3, gap_em: float = 0.0, indent_em: float = 0.0,
-            max_lines: int | None = None, valign: str = "top", shrink: float = 0.94) -> TextBlock:
+            max_lines: int | None = None, valign: str = "top", shrink: float = 0.94,
+            what: str = "text", overflow: str = "error") -> TextBlock:
         """Wrap paragraphs into a width x height box, shrinking the font (down to min_size) until
-        they fit; past that, cut the text with an ellipsis. Baselines are absolute y values."""
+        they fit. Past that, ``overflow="error"`` raises :class:`TextOverflow` naming `what`;
+        ``overflow="ellipsis"`` cuts the text with an ellipsis. Baselines are absolute y values."""
         if isinstance(paragraphs, str):
             paragraphs = [paragraphs]
         paras = [p for p in (str(p) for p in paragraphs) if clean_text(p)]
@@ -404,7 +448,7 @@ class _Measurer:
         height = max(0.0, float(height))
         s = float(size)
         while True:
-            font = self.font(s, bold)
+            font = self.font(s, bold, face)
             indent = indent_em * s
             wrapped = [_wrap_paragraph(p, font, width - indent) for p in paras]
             n = sum(len(w) for w in wrapped)
@@ -414,6 +458,10 @@ class _Measurer:
                 break
             s = max(min_size, s * shrink)
         truncated = False
+        if not fits and overflow == "error":
+            limit = f"{max_lines} lines" if max_lines is not None and n > max_lines else "its box"
+            raise TextOverflow(f"the {what} do not fit {limit} even at the smallest size "
+                               f"({s:.0f} px); shorten them or split the slide")
         if not fits:
             wrapped, truncated = self._cut(wrapped, font, width - indent, s, line_height, gap_em,
                                            height, max_lines)
@@ -432,6 +480,32 @@ class _Measurer:
         widest = max((font.getlength(line.text) for line in lines), default=0.0)
         return TextBlock(lines=lines, size=s, line_height=lh, indent=indent, top=float(top) + max(0.0, offset),
                          height=used, width=widest, truncated=truncated)
+
+    def code_block(self, code: str, language: str | None, *, x: float, top: float, width: float,
+                   height: float, size: float, min_size: float, line_height: float = 1.35,
+                   shrink: float = 0.94) -> SimpleNamespace:
+        """A fenced code block, syntax-highlighted with the theme's Pygments style, in a monospace
+        font shrunk until its longest line and all its lines fit; never wrapped (wrapping code
+        changes its meaning): raises :class:`TextOverflow` when it cannot fit."""
+        lines = highlight_lines(code, language, self.theme.code_style)
+        widest = max((sum(len(text) for text, _ in line) for line in lines), default=0)
+        s = float(size)
+        while True:
+            advance = self.font(s, face="mono").getlength("M")
+            used_h = len(lines) * line_height * s
+            if (widest * advance <= width * _WRAP_SAFETY and used_h <= height + 0.5) or s <= min_size + 1e-6:
+                break
+            s = max(min_size, s * shrink)
+        if widest * advance > width * _WRAP_SAFETY or used_h > height + 0.5:
+            raise TextOverflow(f"the code ({len(lines)} lines, {widest} characters wide) does not fit even at "
+                               f"the smallest size ({s:.0f} px); shorten it or split the slide")
+        lh = line_height * s
+        out = [SimpleNamespace(baseline=top + i * lh + lh / 2 + 0.36 * s,
+                               spans=[SimpleNamespace(text=text, x=x + sum(len(t) for t, _ in line[:j]) * advance,
+                                                      color=color) for j, (text, color) in enumerate(line)])
+               for i, line in enumerate(lines)]
+        return SimpleNamespace(lines=out, size=s, line_height=lh, top=top, height=used_h,
+                               width=widest * advance, bottom=top + used_h, background=code_background(self.theme))
 
     @staticmethod
     def _block_height(wrapped: list[list[str]], s: float, line_height: float, gap_em: float) -> float:
@@ -457,6 +531,76 @@ class _Measurer:
                     return kept, True
                 kept = trial
         return kept, True
+
+
+# --------------------------------------------------------------------------------------------
+# code highlighting
+
+@functools.lru_cache(maxsize=64)
+def _style(name: str):
+    import pygments.styles
+
+    return pygments.styles.get_style_by_name(name)
+
+
+def code_background(theme: Theme) -> str:
+    """The code panel's colour: the theme's ``code_background`` colour, else the Pygments style's."""
+    return theme.colors.get("code_background") or _style(theme.code_style).background_color or "#f6f8fa"
+
+
+def highlight_lines(code: str, language: str | None, style_name: str) -> list[list[tuple[str, str]]]:
+    """Code as lines of (text, colour) runs, tokenised by Pygments for `language` (plain text when
+    Pygments does not know it) and coloured by the style. Tabs become four spaces."""
+    import pygments
+    import pygments.lexers
+    from pygments.util import ClassNotFound
+
+    try:
+        lexer = pygments.lexers.get_lexer_by_name(language or "text", stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        lexer = pygments.lexers.TextLexer(stripnl=False, ensurenl=False)
+    style = _style(style_name)
+    default = "#" + (style.style_for_token(pygments.token.Text)["color"] or "24292e")
+    lines: list[list[tuple[str, str]]] = [[]]
+    for token, text in pygments.lex(_CONTROL.sub("", code.expandtabs(4)), lexer):
+        color = style.style_for_token(token)["color"]
+        color = f"#{color}" if color else default
+        for k, part in enumerate(text.split("\n")):
+            if k:
+                lines.append([])
+            if part:
+                lines[-1].append((part, color))
+    while len(lines) > 1 and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+# --------------------------------------------------------------------------------------------
+# characters the fonts can draw
+
+@functools.lru_cache(maxsize=32)
+def _cmap(path: str) -> frozenset[int]:
+    from fontTools.ttLib import TTFont, TTLibError
+
+    try:
+        with TTFont(path, lazy=True, fontNumber=0) as font:
+            return frozenset(font.getBestCmap() or {})
+    except (OSError, TTLibError, KeyError) as exc:
+        raise AvatarError(path, f"cannot read the font's character map ({exc})") from None
+
+
+# joiners, direction marks and variation selectors are drawn as nothing by any font
+_INVISIBLE = re.compile(r"[\s\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufe00-\ufe0f\U000e0100-\U000e01ef]")
+
+
+def missing_character(texts: Iterable[str], theme: Theme) -> str | None:
+    """The first character of `texts` that none of the theme's fonts has (None when all draw)."""
+    covered = frozenset().union(*(_cmap(f) for f in theme.font_files))
+    for text in texts:
+        for char in _INVISIBLE.sub("", _CONTROL.sub("", text)):
+            if ord(char) not in covered:
+                return char
+    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -587,7 +731,8 @@ def _make_env(theme: Theme) -> jinja2.Environment:
     env.filters["n"] = _num
     env.filters["clean"] = clean_text
     env.globals.update(fit=measurer.fit, measure=measurer.measure, wrap=measurer.wrap,
-                       place_image=_place_image, min=min, max=max, round=round)
+                       code_block=measurer.code_block, place_image=_place_image, min=min, max=max,
+                       round=round, len=len)
     return env
 
 
@@ -635,10 +780,41 @@ def page_geometry(theme: Theme, size: tuple[int, int]) -> SimpleNamespace:
     )
 
 
+def slide_label(slide: Slide, index: int) -> str:
+    """How errors name a slide: ``slide 3 ("Pricing")``."""
+    title = clean_text(slide.title)
+    return f"slide {index} ({title!r})" if title else f"slide {index}"
+
+
+def slide_texts(slide: Slide, deck_title: str = "") -> list[str]:
+    """Every piece of text a slide shows."""
+    columns = [text for column in slide.columns for text in (column.title, *column.bullets)]
+    return [slide.title, *slide.bullets, slide.quote, slide.attribution, slide.code, *columns, deck_title]
+
+
+def check_slide(slide: Slide, theme: Theme, index: int, deck_title: str = "",
+                source: str | Path = "slide", disclosure: str | None = None) -> None:
+    """Errors a slide would hit in this theme, found before drawing: a layout the theme does not
+    declare, a character none of its fonts has (in the slide, the deck title or the label)."""
+    if slide.layout not in theme.layouts:
+        raise AvatarError(source, f"{slide_label(slide, index)}: the theme {theme.name!r} has no layout "
+                                  f"{slide.layout!r}; it has {', '.join(theme.layouts)}")
+    char = missing_character([*slide_texts(slide, deck_title), disclosure or ""], theme)
+    if char is not None:
+        fonts = ", ".join(dict.fromkeys([theme.family, theme.heading_family, theme.mono_family,
+                                         *(_family_name(f) for f in theme.fallback_fonts)]))
+        raise AvatarError(source, f"{slide_label(slide, index)}: {char!r} (U+{ord(char):04X}) is in none of "
+                                  f"the theme's fonts ({fonts}); add a font file that has it to the "
+                                  f"theme's fonts: fallback list")
+
+
 def build_svg(slide: Slide, *, theme: Theme, size: tuple[int, int], index: int, count: int,
-              deck_title: str, image: SlideImage | None = None) -> str:
-    """The SVG text for one slide (what :func:`render_slide` rasterises)."""
-    layout = slide.layout or ("image" if slide.image else "bullets" if slide.bullets else "title")
+              deck_title: str, image: SlideImage | None = None, source: str | Path = "slide",
+              disclosure: str | None = None) -> str:
+    """The SVG text for one slide (what :func:`render_slide` rasterises); `disclosure` is the
+    label beside the presenter saying it is synthetic (None: no label)."""
+    check_slide(slide, theme, index, deck_title, source, disclosure)
+    layout = slide.layout
     name = f"{layout}.svg.j2"
     try:
         template = theme.env.get_template(name)
@@ -649,14 +825,22 @@ def build_svg(slide: Slide, *, theme: Theme, size: tuple[int, int], index: int, 
     fonts = SimpleNamespace(
         regular=_family_attr(theme.family, theme),
         bold=_family_attr(theme.bold_family, theme),
+        heading=_family_attr(theme.heading_family, theme),
+        mono=_family_attr(theme.mono_family, theme),
     )
+    columns = [SimpleNamespace(title=clean_text(c.title), bullets=[clean_text(b) for b in c.bullets])
+               for c in slide.columns]
     try:
         return template.render(
             slide=slide, title=clean_text(slide.title), bullets=[clean_text(b) for b in slide.bullets],
+            quote=clean_text(slide.quote), attribution=clean_text(slide.attribution), columns=columns,
+            code=slide.code, code_language=slide.code_language,
             layout=layout, index=index, count=count, deck_title=clean_text(deck_title),
             c=SimpleNamespace(**theme.colors), g=page_geometry(theme, size), font=fonts,
-            image=image, theme=theme,
+            image=image, theme=theme, disclosure=clean_text(disclosure or ""),
         )
+    except TextOverflow as exc:
+        raise AvatarError(source, f"{slide_label(slide, index)}: {exc}") from None
     except AvatarError:
         raise
     except jinja2.TemplateError as exc:
@@ -705,11 +889,13 @@ def _rasterise(svg: str, theme: Theme, source: str | Path) -> np.ndarray:
 
 
 def render_slide(slide: Slide, *, theme: Theme, size: tuple[int, int], index: int, count: int,
-                 deck_title: str, base_dir: Path) -> np.ndarray:
+                 deck_title: str, base_dir: Path, source: str | Path = "slide",
+                 disclosure: str | None = None) -> np.ndarray:
     """One slide as an (H, W, 3) uint8 RGB image.
 
     `index` is 1-based (shown as "index / count"); image paths are relative to `base_dir` (the
-    script's folder). The presenter square (:meth:`Theme.presenter_box`) is left as a plain card.
+    script's folder); errors about the slide's content name `source` (the script). The presenter
+    square (:meth:`Theme.presenter_box`) is left as a plain card.
     """
     image = None
     if slide.image is not None:
@@ -718,7 +904,7 @@ def render_slide(slide: Slide, *, theme: Theme, size: tuple[int, int], index: in
             path = Path(base_dir) / path
         image = _open_image(path, theme.font_files)
     svg = build_svg(slide, theme=theme, size=size, index=index, count=count, deck_title=deck_title,
-                    image=image)
+                    image=image, source=source, disclosure=disclosure)
     frame = rasterise(svg, theme, source=theme.path / f"{slide.layout}.svg.j2")
     if frame.shape[:2] != (int(size[1]), int(size[0])):
         raise AvatarError(theme.path / f"{slide.layout}.svg.j2",

@@ -21,6 +21,19 @@ def _isolated_cache(tmp_path_factory):
         os.environ["AVATAR_CACHE_DIR"] = old
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_config(tmp_path_factory):
+    """The local signing identity goes to a per-session folder, never the user's config."""
+    folder = tmp_path_factory.mktemp("config")
+    old = os.environ.get("AVATAR_CONFIG_DIR")
+    os.environ["AVATAR_CONFIG_DIR"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("AVATAR_CONFIG_DIR", None)
+    else:
+        os.environ["AVATAR_CONFIG_DIR"] = old
+
+
 @pytest.fixture(scope="session")
 def hopper_rig():
     from avatar.face.rig import build_rig

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 import avatar
 from avatar.exporters.sidecar import Sidecar
 from avatar.files import write_text_atomic
+from avatar.provenance import TRAINED_ALGORITHMIC_MEDIA
+from avatar.script import disclosure_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from avatar.execute import RenderResult
@@ -41,6 +43,11 @@ def manifest(plan: "Plan", result: "RenderResult") -> dict[str, Any]:
         "speed": round(result.speed, 3),
         "timings": result.timings,
         "input_hash": plan.input_hash,
+        "disclosure": disclosure_text(meta),
+        "content_credentials": {"standard": "C2PA", "digital_source_type": TRAINED_ALGORITHMIC_MEDIA,
+                                "signer": plan.identity.source, "self_signed": plan.identity.self_signed,
+                                "algorithm": plan.identity.algorithm,
+                                "certificate_sha256": plan.identity.certificate_sha256},
     }
 
 

@@ -36,7 +36,7 @@ def test_markdown_slides_titles_bullets_images_and_narration(tmp_path):
     second = deck.slides[1]
     assert second.bullets == ["first point", "second <point> & more"]
     assert second.image == tmp_path / "pic.png"
-    assert second.layout == "image"
+    assert second.layout == "bullets_image"
     assert second.narration == "Two points across lines."
 
 
@@ -125,6 +125,59 @@ title: Directives
     assert slide.narration == "Note: these two points matter."  # an unknown key is narration
 
 
-def test_an_unknown_layout_in_a_directive_is_an_error_naming_the_slide(tmp_path):
+def test_a_layout_directive_must_be_a_name(tmp_path):
     with pytest.raises(AvatarError, match="layout"):
-        load_script(write(tmp_path, "# A\n\n<!-- layout: spiral -->\n<!-- Hello. -->\n"))
+        load_script(write(tmp_path, "# A\n\n<!-- layout: two things! -->\n<!-- Hello. -->\n"))
+
+
+def test_layout_aliases_and_the_front_matter_default(tmp_path):
+    deck = load_script(write(tmp_path, """---
+layout: section
+---
+# Part one
+<!-- Part one. -->
+---
+# Both
+- a
+![](p.png)
+<!-- layout: bullets+image -->
+<!-- Both. -->
+"""))
+    assert [s.layout for s in deck.slides] == ["section", "bullets_image"]
+
+
+CRAFT = """# Code
+```python
+def f(x):
+    # not a heading
+    - not a bullet
+    return x
+---
+```
+<!-- A function. -->
+---
+> Simple things should be simple.
+> Complex things should be possible.
+> — Alan Kay
+
+<!-- A quote. -->
+---
+# Compare
+### Pros
+- fast
+- cheap
+### Cons
+- loud
+<!-- Both sides. -->
+"""
+
+
+def test_code_quotes_and_columns_from_markdown(tmp_path):
+    code, quote, columns = load_script(write(tmp_path, CRAFT)).slides
+    assert code.layout == "code" and code.code_language == "python" and code.title == "Code"
+    assert code.code.splitlines() == ["def f(x):", "    # not a heading", "    - not a bullet", "    return x", "---"]
+    assert code.bullets == []  # the code's lines are not bullets, and its --- is not a slide break
+    assert quote.layout == "quote" and quote.attribution == "Alan Kay"
+    assert quote.quote == "Simple things should be simple.\nComplex things should be possible."
+    assert columns.layout == "columns" and columns.bullets == ["fast", "cheap", "loud"]
+    assert [(c.title, c.bullets) for c in columns.columns] == [("Pros", ["fast", "cheap"]), ("Cons", ["loud"])]

@@ -18,6 +18,7 @@ from avatar.compose import compose
 from avatar.narration import slide_motion
 from avatar.plan import Plan, Progress
 from avatar.presenter.renderer import PresenterRenderer
+from avatar.reveals import FADE, RevealSchedule, reveal_frames
 from avatar.script import disclosure_text
 from avatar.slides import render_slide
 
@@ -67,17 +68,21 @@ def execute(plan: Plan, sinks: Sequence[FrameSink], progress: Progress | None = 
 
     disclosure = disclosure_text(plan.meta)
 
-    def slide_image(i: int) -> np.ndarray:
-        return render_slide(slides[i].slide, theme=plan.theme, size=plan.size, index=i + 1, count=len(slides),
-                            deck_title=plan.meta.title, base_dir=plan.job.script.parent,
-                            source=plan.job.script, disclosure=disclosure)
+    def slide_image(i: int) -> RevealSchedule:
+        """The slide as shown, and again after each of its reveals (all bullets in the last)."""
+        shown = [*range(len(slides[i].reveals)), None] if slides[i].reveals else [None]
+        states = [render_slide(slides[i].slide, theme=plan.theme, size=plan.size, index=i + 1, count=len(slides),
+                               deck_title=plan.meta.title, base_dir=plan.job.script.parent,
+                               source=plan.job.script, disclosure=disclosure, shown=k) for k in shown]
+        return RevealSchedule(states, reveal_frames(slides[i].reveals, slides[i].start, plan.fps),
+                              fade_frames=max(1, round(FADE * plan.fps)))
 
     # the next slide is rasterised on a worker thread while this one's frames are encoded
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="slides") as ahead:
         upcoming = ahead.submit(slide_image, 0)
         for i, slide in enumerate(slides):
             t = time.perf_counter()
-            slide_rgb = upcoming.result()
+            schedule = upcoming.result()
             if i + 1 < len(slides):
                 upcoming = ahead.submit(slide_image, i + 1)
             stage["slides"] += time.perf_counter() - t
@@ -87,7 +92,8 @@ def execute(plan: Plan, sinks: Sequence[FrameSink], progress: Progress | None = 
             t = time.perf_counter()
             for sink in sinks:
                 sink.write_audio(utterance.samples, utterance.sample_rate, at=slide.start)
-            for frame in compose(slide_rgb, renderer.frames(track), plan.presenter_box):
+            backgrounds = schedule.backgrounds(slide.n_frames)
+            for frame in compose(backgrounds, renderer.frames(track), plan.presenter_box):
                 for sink in sinks:
                     sink.write_frame(frame)
                 done += 1

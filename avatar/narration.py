@@ -7,7 +7,7 @@ a whole number of frames (a lead-in of silence, the speech, a tail) and its capt
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -15,6 +15,7 @@ import numpy as np
 
 from avatar.captions import Cue, cues_from_words
 from avatar.errors import AvatarError
+from avatar.reveals import reveal_times, split_reveals
 from avatar.script import Presentation, Slide
 from speech.cache import cache_stats
 from speech.errors import SpeechError
@@ -39,6 +40,7 @@ class SlidePlan:
     cues: list[Cue]
     reload: Callable[[], np.ndarray] | None = None
     index: int = 0  # position in the presentation (0-based)
+    reveals: list[float] = field(default_factory=list)  # s on the video's clock: each [next] marker's bullet
 
     def release(self) -> None:
         """Drop the audio samples; `audio()` brings them back (from the synthesis cache or the file)."""
@@ -76,10 +78,11 @@ def _speaker(presentation: Presentation, slide: Slide, engine: str, voice: str |
     from speech.speak import speak
 
     meta = presentation.meta
+    spoken, _ = split_reveals(slide.narration)
 
     def run() -> Utterance:
         try:
-            return speak(slide.narration, engine=engine, voice=voice, rate=slide.rate or meta.rate,
+            return speak(spoken, engine=engine, voice=voice, rate=slide.rate or meta.rate,
                          language=meta.language, lexicon=meta.lexicon)
         except SpeechError as exc:
             where = f"voice {voice!r}" if voice and "voice" in str(exc).lower() else presentation.source or "narration"
@@ -94,8 +97,10 @@ def narrate(presentation: Presentation, fps: int, engine: str, voice: str | None
     progress = progress or (lambda stage, done, total: None)
     plans, start = [], 0.0
     for i, slide in enumerate(presentation.slides):
+        spoken, marks = split_reveals(slide.narration)  # [next] markers blanked: offsets unchanged
         if slide.audio is not None:
-            utterance = recording_utterance(slide.audio, strip_pauses(slide.narration).strip() or None, warn)
+            transcript = blank_pauses(spoken) if strip_pauses(spoken).strip() else None
+            utterance = recording_utterance(slide.audio, transcript, warn)
             path = slide.audio
             reload = lambda path=path: _load_recording(path).samples  # noqa: E731
         else:
@@ -108,12 +113,18 @@ def narrate(presentation: Presentation, fps: int, engine: str, voice: str | None
             reload = (lambda speaker=speaker: speaker().samples) if cached else None  # noqa: E731
         n_frames = math.ceil((LEAD_IN + utterance.duration + TAIL) * fps)
         if utterance.words:
-            cues = cues_from_words(blank_pauses(slide.narration), utterance.words, offset=start + LEAD_IN)
-        elif strip_pauses(slide.narration).strip():
-            cues = [Cue(start + LEAD_IN, start + LEAD_IN + utterance.duration, strip_pauses(slide.narration).strip())]
+            cues = cues_from_words(blank_pauses(spoken), utterance.words, offset=start + LEAD_IN)
+        elif strip_pauses(spoken).strip():
+            cues = [Cue(start + LEAD_IN, start + LEAD_IN + utterance.duration, strip_pauses(spoken).strip())]
         else:
             cues = []
-        plan = SlidePlan(slide, utterance, start, n_frames, cues, reload, index=i)
+        if marks and not utterance.words:
+            warn(f"slide {i + 1}: no word timings (a recording without alignment), so its [next] bullets "
+                 f"are revealed evenly over the narration")
+            reveals = [start + LEAD_IN + utterance.duration * (k + 1) / (len(marks) + 1) for k in range(len(marks))]
+        else:
+            reveals = [start + LEAD_IN + t for t in reveal_times(marks, utterance.words, utterance.duration)]
+        plan = SlidePlan(slide, utterance, start, n_frames, cues, reload, index=i, reveals=reveals)
         if not keep_audio:
             plan.release()
         plans.append(plan)

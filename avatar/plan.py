@@ -25,7 +25,7 @@ from avatar.job import RenderJob
 from avatar.narration import SlidePlan, narrate, voice_for
 from avatar.provenance import Identity, load_identity, local_identity
 from avatar.script import Meta, Presentation, disclosure_text, load_script
-from avatar.slides import Theme, check_slide, load_theme
+from avatar.slides import Theme, build_svg, check_slide, load_theme
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +105,27 @@ def make_plan(job: RenderJob, *, warn: Callable[[str], None] | None = None,
     engine, voice = voice_for(presentation, job.voice)
     slides = narrate(presentation, meta.fps, engine, voice, warn, progress, keep_audio=False)
     timings["speech"] = time.perf_counter() - t
+    for plan in slides:
+        _check_reveals(plan, theme, meta, warn)
     chapters = [Chapter(s.slide.title or f"Slide {s.index + 1}", s.start, s.start + s.n_frames / meta.fps)
                 for s in slides]
     return Plan(job=job, presentation=presentation, meta=meta, theme=theme, presenter_box=box, portrait=portrait,
                 rig=rig, engine=engine, voice=voice, slides=slides, cues=[cue for s in slides for cue in s.cues],
                 chapters=chapters, identity=identity, input_hash=hash_inputs(job, presentation, meta), timings=timings)
+
+
+def _check_reveals(plan: SlidePlan, theme: Theme, meta: Meta, warn: Callable[[str], None]) -> None:
+    """[next] markers that reveal nothing are dropped, with a warning; more markers than bullets keep
+    the first ones (the last marker reveals all the bullets left)."""
+    if not plan.reveals:
+        return
+    slide, number = plan.slide, plan.index + 1
+    if len(plan.reveals) > len(slide.bullets):
+        warn(f"slide {number}: {len(plan.reveals)} [next] markers but {len(slide.bullets)} bullets; "
+             f"the extra markers reveal nothing")
+        plan.reveals = plan.reveals[:len(slide.bullets)]
+    args = dict(theme=theme, size=meta.size, index=number, count=1, deck_title=meta.title)
+    if not plan.reveals or build_svg(slide, shown=0, **args) == build_svg(slide, **args):
+        warn(f"slide {number}: the {slide.layout} layout does not reveal bullets one by one; "
+             f"its [next] markers are ignored")
+        plan.reveals = []

@@ -810,9 +810,10 @@ def check_slide(slide: Slide, theme: Theme, index: int, deck_title: str = "",
 
 def build_svg(slide: Slide, *, theme: Theme, size: tuple[int, int], index: int, count: int,
               deck_title: str, image: SlideImage | None = None, source: str | Path = "slide",
-              disclosure: str | None = None) -> str:
+              disclosure: str | None = None, shown: int | None = None) -> str:
     """The SVG text for one slide (what :func:`render_slide` rasterises); `disclosure` is the
-    label beside the presenter saying it is synthetic (None: no label)."""
+    label beside the presenter saying it is synthetic (None: no label); `shown` is how many of the
+    bullets are drawn so far (None: all), laid out where they will be when all are shown."""
     check_slide(slide, theme, index, deck_title, source, disclosure)
     layout = slide.layout
     name = f"{layout}.svg.j2"
@@ -838,6 +839,7 @@ def build_svg(slide: Slide, *, theme: Theme, size: tuple[int, int], index: int, 
             layout=layout, index=index, count=count, deck_title=clean_text(deck_title),
             c=SimpleNamespace(**theme.colors), g=page_geometry(theme, size), font=fonts,
             image=image, theme=theme, disclosure=clean_text(disclosure or ""),
+            shown=len(slide.bullets) if shown is None else max(0, int(shown)),
         )
     except TextOverflow as exc:
         raise AvatarError(source, f"{slide_label(slide, index)}: {exc}") from None
@@ -890,7 +892,7 @@ def _rasterise(svg: str, theme: Theme, source: str | Path) -> np.ndarray:
 
 def render_slide(slide: Slide, *, theme: Theme, size: tuple[int, int], index: int, count: int,
                  deck_title: str, base_dir: Path, source: str | Path = "slide",
-                 disclosure: str | None = None) -> np.ndarray:
+                 disclosure: str | None = None, shown: int | None = None) -> np.ndarray:
     """One slide as an (H, W, 3) uint8 RGB image.
 
     `index` is 1-based (shown as "index / count"); image paths are relative to `base_dir` (the
@@ -904,7 +906,7 @@ def render_slide(slide: Slide, *, theme: Theme, size: tuple[int, int], index: in
             path = Path(base_dir) / path
         image = _open_image(path, theme.font_files)
     svg = build_svg(slide, theme=theme, size=size, index=index, count=count, deck_title=deck_title,
-                    image=image, source=source, disclosure=disclosure)
+                    image=image, source=source, disclosure=disclosure, shown=shown)
     frame = rasterise(svg, theme, source=theme.path / f"{slide.layout}.svg.j2")
     if frame.shape[:2] != (int(size[1]), int(size[0])):
         raise AvatarError(theme.path / f"{slide.layout}.svg.j2",

@@ -9,6 +9,7 @@ import avatar
 from avatar.exporters.sidecar import Sidecar
 from avatar.files import write_text_atomic
 from avatar.provenance import TRAINED_ALGORITHMIC_MEDIA
+from avatar.reveals import strip_reveals
 from avatar.script import disclosure_text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,7 +37,8 @@ def manifest(plan: "Plan", result: "RenderResult") -> dict[str, Any]:
         "presenter_box": list(plan.presenter_box),
         "seed": meta.seed,
         "slides": [{"index": s.index + 1, "title": s.slide.title, "start": round(s.start, 3),
-                    "end": round(s.start + s.n_frames / meta.fps, 3), "narration": s.slide.narration}
+                    "end": round(s.start + s.n_frames / meta.fps, 3), "narration": strip_reveals(s.slide.narration),
+                    "reveals": [round(t, 3) for t in s.reveals]}
                    for s in plan.slides],
         "captions": [str(path) for path in result.captions],
         "wall_time": round(result.wall_time, 3),

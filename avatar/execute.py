@@ -58,6 +58,20 @@ class RenderResult:
         return self.duration / self.wall_time if self.wall_time else float("inf")
 
 
+def slide_audio(utterance, seconds: float, rate: int) -> np.ndarray:
+    """An utterance resampled to `rate` and padded with silence (or cut) to `seconds`."""
+    import math
+
+    from scipy.signal import resample_poly
+
+    x = np.asarray(utterance.samples, np.float32)
+    if utterance.sample_rate != rate and len(x):
+        g = math.gcd(rate, utterance.sample_rate)
+        x = resample_poly(x, rate // g, utterance.sample_rate // g).astype(np.float32)
+    n = int(round(seconds * rate))
+    return np.pad(x[:n], (0, max(0, n - len(x))))
+
+
 def execute(plan: Plan, sinks: Sequence[FrameSink], progress: Progress | None = None) -> Rendered:
     """Render every slide of the plan into the sinks."""
     progress = progress or (lambda stage, done, total: None)
@@ -90,8 +104,12 @@ def execute(plan: Plan, sinks: Sequence[FrameSink], progress: Progress | None = 
             utterance, track = slide_motion(slide, plan.fps, plan.meta.seed)
             stage["motion"] += time.perf_counter() - t
             t = time.perf_counter()
+            samples, rate = utterance.samples, utterance.sample_rate
+            if plan.music is not None:  # the whole slide's audio, the bed under the narration
+                samples, rate = plan.music.mix(slide_audio(utterance, slide.n_frames / plan.fps, plan.music.rate),
+                                               slide.start), plan.music.rate
             for sink in sinks:
-                sink.write_audio(utterance.samples, utterance.sample_rate, at=slide.start)
+                sink.write_audio(samples, rate, at=slide.start)
             backgrounds = schedule.backgrounds(slide.n_frames)
             for frame in compose(backgrounds, renderer.frames(track), plan.presenter_box):
                 for sink in sinks:

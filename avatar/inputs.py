@@ -54,6 +54,8 @@ def hash_inputs(job: RenderJob, presentation: "Presentation", meta: "Meta") -> s
             path = getattr(slide, kind, None)
             if path is not None and Path(path).is_file():
                 files[f"slide{i}/{kind}"] = _file_digest(Path(path))
+    if meta.music is not None and Path(meta.music).is_file():
+        files["music"] = _file_digest(Path(meta.music))
     voice = job.voice or meta.voice
     if voice and Path(voice).is_file():
         files["voice"] = _file_digest(Path(voice))

@@ -133,6 +133,19 @@ def narrate(presentation: Presentation, fps: int, engine: str, voice: str | None
     return plans
 
 
+def speech_spans(plans: list[SlidePlan]) -> list[tuple[float, float]]:
+    """When the presenter speaks, on the video's clock: each word (or each slide's whole utterance,
+    where there are no word timings)."""
+    spans = []
+    for plan in plans:
+        offset = plan.start + LEAD_IN
+        if plan.utterance.words:
+            spans.extend((offset + w.start, offset + w.end) for w in plan.utterance.words)
+        elif plan.utterance.duration:
+            spans.append((offset, offset + plan.utterance.duration))
+    return spans
+
+
 def padded(utterance: Utterance, seconds: float) -> Utterance:
     """The utterance shifted right by some silence, with its timings shifted along."""
     n_samples_before = round(seconds * utterance.sample_rate)

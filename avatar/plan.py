@@ -22,7 +22,8 @@ from avatar.errors import AvatarError
 from avatar.face.rig import Rig, build_rig
 from avatar.inputs import hash_inputs
 from avatar.job import RenderJob
-from avatar.narration import SlidePlan, narrate, voice_for
+from avatar.narration import SlidePlan, narrate, speech_spans, voice_for
+from avatar.music import MIX_RATE, MusicBed
 from avatar.provenance import Identity, load_identity, local_identity
 from avatar.script import Meta, Presentation, disclosure_text, load_script
 from avatar.slides import Theme, build_svg, check_slide, load_theme
@@ -50,6 +51,7 @@ class Plan:
     cues: list[Cue]  # every caption, on the video's clock
     chapters: list[Chapter]  # one per slide
     identity: Identity  # who signs the video's content credentials
+    music: MusicBed | None = None  # the bed under the narration, levelled and ducked for this timeline
     input_hash: str = ""  # avatar.inputs: what the video is made from (the manifest records it)
     timings: dict[str, float] = field(default_factory=dict)  # s spent planning: script, rig, speech
 
@@ -89,6 +91,8 @@ def make_plan(job: RenderJob, *, warn: Callable[[str], None] | None = None,
         if slide.image is not None and not Path(slide.image).is_file():
             raise AvatarError(slide.image, "image not found")
         check_slide(slide, theme, number, meta.title, job.script, disclosure_text(meta))
+    if meta.music is not None and not Path(meta.music).is_file():
+        raise AvatarError(meta.music, "music file not found")
     identity = load_identity(job.sign_cert, job.sign_key) if job.sign_cert and job.sign_key else local_identity()
     timings["script"] = time.perf_counter() - t
 
@@ -107,11 +111,16 @@ def make_plan(job: RenderJob, *, warn: Callable[[str], None] | None = None,
     timings["speech"] = time.perf_counter() - t
     for plan in slides:
         _check_reveals(plan, theme, meta, warn)
+    music = None
+    if meta.music is not None:
+        duration = sum(s.n_frames for s in slides) / meta.fps
+        music = MusicBed(meta.music, rate=MIX_RATE, duration=duration, speech=speech_spans(slides),
+                         volume_db=meta.music_volume, duck_db=meta.music_duck)
     chapters = [Chapter(s.slide.title or f"Slide {s.index + 1}", s.start, s.start + s.n_frames / meta.fps)
                 for s in slides]
     return Plan(job=job, presentation=presentation, meta=meta, theme=theme, presenter_box=box, portrait=portrait,
                 rig=rig, engine=engine, voice=voice, slides=slides, cues=[cue for s in slides for cue in s.cues],
-                chapters=chapters, identity=identity, input_hash=hash_inputs(job, presentation, meta), timings=timings)
+                chapters=chapters, identity=identity, music=music, input_hash=hash_inputs(job, presentation, meta), timings=timings)
 
 
 def _check_reveals(plan: SlidePlan, theme: Theme, meta: Meta, warn: Callable[[str], None]) -> None:

@@ -88,6 +88,9 @@ class Meta(BaseModel):
     rate: float = Field(1.0, gt=0.25, le=4.0)  # speaking rate, 1.0 = the voice's normal pace
     lexicon: dict[str, str] | Path | None = None  # word -> respelling or [[phonemes]], or a YAML/CSV/TSV file
     layout: Layout | None = None  # the deck's default layout (directive); else each slide's is picked from its content
+    music: Path | None = None  # a music bed under the narration (WAV, FLAC, MP3, OGG), looped or trimmed
+    music_volume: float = Field(-12.0, ge=-40, le=0)  # dB, the bed in pauses relative to the narration
+    music_duck: float = Field(14.0, ge=10, le=40)  # dB lower still while the presenter speaks
     disclosure: bool | str = True  # the visible label: True (the default text), a text of your own, or False (none)
     variables: dict[str, Any] = Field(default_factory=dict)
 
@@ -390,6 +393,8 @@ def _resolve_paths(presentation: Presentation, base: Path) -> Presentation:
     meta = presentation.meta
     if meta.portrait is not None:
         meta.portrait = resolve(meta.portrait) or meta.portrait
+    if meta.music is not None:
+        meta.music = resolve(meta.music) or meta.music
     if isinstance(meta.lexicon, Path):
         meta.lexicon = resolve(meta.lexicon) or meta.lexicon
     for slide in presentation.slides:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from avatar.execute import RenderResult, execute
 from avatar.exporters import CAPTIONS, MANIFEST, sidecars_for, write_sidecars
@@ -34,6 +34,8 @@ def render(
     captions: bool | None = None,
     landmarks: str = "mediapipe",
     scorm: bool = False,
+    slides: str | Sequence[int] | None = None,
+    preview: bool = False,
     sign_cert: str | os.PathLike | None = None,
     sign_key: str | os.PathLike | None = None,
     progress: Progress | None = None,
@@ -41,7 +43,8 @@ def render(
 ) -> RenderResult:
     """Render a script file to an MP4 with SRT/VTT captions and a JSON manifest beside it.
 
-    ``scorm=True`` also writes a SCORM 1.2 package (``NAME.scorm.zip``) for an LMS. The MP4 carries
+    ``slides="2-4"`` renders only those slides (numbered as in the whole deck); ``preview=True``
+    renders small and fast for a look. ``scorm=True`` also writes a SCORM 1.2 package (``NAME.scorm.zip``) for an LMS. The MP4 carries
     C2PA content credentials signed with ``sign_cert``/``sign_key`` (PEM files), else with the local
     self-signed identity. Arguments left as None come from the script's front matter (then the defaults). Raises
     AvatarError (one line naming the file or the option and the problem) on bad input; writes
@@ -49,7 +52,7 @@ def render(
     """
     job = make_job(script, output, portrait=portrait, voice=voice, template=template, variables=variables,
                    fps=fps, size=size, seed=seed, captions=captions, landmarks=landmarks, scorm=scorm,
-                   sign_cert=sign_cert, sign_key=sign_key)
+                   slides=slides, preview=preview, sign_cert=sign_cert, sign_key=sign_key)
     return render_job(job, progress=progress, warn=warn)
 
 

@@ -14,6 +14,7 @@ from typing import Annotated, List, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 import avatar
@@ -67,7 +68,8 @@ def _errors_as_exit_codes(interrupted: str = "interrupted; nothing was written")
 RENDER_FLAGS = {"output": "--output", "portrait": "--portrait", "voice": "--voice", "template": "--template",
                 "variables": "--var", "fps": "--fps", "size": "--size", "seed": "--seed", "captions": "--captions",
                 "landmarks": "--landmarks", "scorm": "--scorm", "jobs": "--jobs", "executor": "--executor",
-                "address": "--address", "sign_cert": "--sign-cert", "sign_key": "--sign-key"}
+                "address": "--address", "sign_cert": "--sign-cert", "sign_key": "--sign-key",
+                "slides": "--slides", "preview": "--preview"}
 
 
 @contextmanager
@@ -121,6 +123,8 @@ def render(
     captions: CaptionsOpt = None,
     landmarks: LandmarksOpt = "mediapipe",
     scorm: ScormOpt = False,
+    slides: Optional[str] = typer.Option(None, "--slides", help="Render only these slides, e.g. 2-4 or 1,3,5-6."),
+    preview: bool = typer.Option(False, "--preview", help="Fast and small: shorter side 360 px, 15 fps, fastest encoder preset."),
     sign_cert: SignCertOpt = None,
     sign_key: SignKeyOpt = None,
     quiet: QuietOpt = False,
@@ -147,7 +151,7 @@ def render(
         with _options_named_as_flags():
             job = make_job(script, output, portrait=portrait, voice=voice, template=template, variables=variables,
                            fps=fps, size=size, seed=seed, captions=captions, landmarks=landmarks,
-                           scorm=scorm, sign_cert=sign_cert, sign_key=sign_key)
+                           scorm=scorm, slides=slides, preview=preview, sign_cert=sign_cert, sign_key=sign_key)
         with Progress(*columns, console=err, disable=not show, transient=False) as bar:
             tasks: dict[str, int] = {}
 
@@ -282,6 +286,48 @@ def voices(
     out.print(f"* default for {language or 'en'}: {default[0]}:{default[1]}", highlight=False)
     for name, why in missing.items():
         out.print(f"[dim]{name}: {why}[/]", highlight=False)
+
+
+@app.command()
+def check(
+    script: Path = typer.Argument(..., help="Script file: Markdown (Marp style) or YAML."),
+    portrait: PortraitOpt = None,
+    voice: VoiceOpt = None,
+    template: TemplateOpt = None,
+    var: VarOpt = None,
+    size: SizeOpt = None,
+    landmarks: LandmarksOpt = "mediapipe",
+    sign_cert: SignCertOpt = None,
+    sign_key: SignKeyOpt = None,
+    quiet: QuietOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check SCRIPT without rendering: front matter, directives, layouts, text fit, fonts, images,
+    recordings, music, voice and portrait. One line per problem; exit 2 when there is any."""
+    from avatar.check import check_job
+    from avatar.job import make_job
+    from avatar.script import parse_variables
+
+    logging.basicConfig(level=logging.ERROR)
+    with _errors_as_exit_codes():
+        variables = parse_variables(var)
+        with _options_named_as_flags():
+            job = make_job(script, None, portrait=portrait, voice=voice, template=template, variables=variables,
+                           size=size, landmarks=landmarks, sign_cert=sign_cert, sign_key=sign_key)
+        report = check_job(job)
+    if as_json:
+        typer.echo(json.dumps({"ok": report.ok, "slides": report.slides, "problems": report.problems,
+                               "warnings": report.warnings}))
+    else:
+        for problem in report.problems:
+            err.print(f"[red]error:[/] {escape(problem)}", highlight=False, soft_wrap=True)
+        if not quiet:
+            for warning in report.warnings:
+                err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
+            if report.ok:
+                err.print(f"[green]ok[/] {escape(str(script))}: {report.slides} slides", highlight=False)
+    if not report.ok:
+        raise typer.Exit(EXIT_BAD_INPUT)
 
 
 @app.command()

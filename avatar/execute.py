@@ -85,7 +85,8 @@ def execute(plan: Plan, sinks: Sequence[FrameSink], progress: Progress | None = 
     def slide_image(i: int) -> RevealSchedule:
         """The slide as shown, and again after each of its reveals (all bullets in the last)."""
         shown = [*range(len(slides[i].reveals)), None] if slides[i].reveals else [None]
-        states = [render_slide(slides[i].slide, theme=plan.theme, size=plan.size, index=i + 1, count=len(slides),
+        states = [render_slide(slides[i].slide, theme=plan.theme, size=plan.size, index=slides[i].index + 1,
+                               count=len(plan.presentation.slides),
                                deck_title=plan.meta.title, base_dir=plan.job.script.parent,
                                source=plan.job.script, disclosure=disclosure, shown=k) for k in shown]
         return RevealSchedule(states, reveal_frames(slides[i].reveals, slides[i].start, plan.fps),

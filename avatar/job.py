@@ -38,6 +38,8 @@ class RenderJob(BaseModel):
     captions: bool | None = None  # embed the caption track (the sidecars are always written)
     landmarks: str = "mediapipe"  # the face landmark backend: mediapipe or face-alignment
     scorm: bool = False  # also write NAME.scorm.zip, a SCORM 1.2 package of the video for an LMS
+    slides: tuple[int, ...] | None = None  # render only these slides (1-based; "2-4,7" is accepted)
+    preview: bool = False  # fast and small: the shorter side 360 px, 15 fps, the fastest encoder preset
     sign_cert: Path | None = None  # C2PA signing certificate chain (PEM); default: the local self-signed identity
     sign_key: Path | None = None  # its private key (PEM)
 
@@ -88,6 +90,22 @@ class RenderJob(BaseModel):
                 raise ValueError(f"{path} is a folder, not a file name")
         return output
 
+    @field_validator("slides", mode="before")
+    @classmethod
+    def _slide_numbers(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            numbers: list[int] = []
+            for part in value.replace(" ", "").split(","):
+                first, dash, last = part.partition("-")
+                if not (first.isdigit() and (not dash or last.isdigit())):
+                    raise ValueError(f"expected slide numbers such as 2-4,7, got {value!r}")
+                low, high = int(first), int(last) if dash else int(first)
+                if low < 1 or high < low:
+                    raise ValueError(f"expected slide numbers from 1 up, in order, got {part!r}")
+                numbers.extend(range(low, high + 1))
+            return tuple(sorted(set(numbers)))
+        return value
+
     @field_validator("landmarks")
     @classmethod
     def _known_landmarks(cls, landmarks: str) -> str:
@@ -101,6 +119,12 @@ class RenderJob(BaseModel):
         """The script options this job sets (those not None), by their front-matter names."""
         names = ("portrait", "template", "fps", "size", "seed", "captions")
         return {name: getattr(self, name) for name in names if getattr(self, name) is not None}
+
+
+def preview_size(size: tuple[int, int], shorter: int = 360) -> tuple[int, int]:
+    """The video size scaled so its shorter side is `shorter` px (even sides)."""
+    scale = shorter / min(size)
+    return tuple(max(2, int(round(side * scale / 2)) * 2) for side in size)  # type: ignore[return-value]
 
 
 def make_job(script: str | os.PathLike, output: str | os.PathLike | None = None, **options: Any) -> RenderJob:

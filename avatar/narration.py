@@ -92,11 +92,15 @@ def _speaker(presentation: Presentation, slide: Slide, engine: str, voice: str |
 
 
 def narrate(presentation: Presentation, fps: int, engine: str, voice: str | None,
-            warn: Callable[[str], None], progress: Progress | None = None, keep_audio: bool = True) -> list[SlidePlan]:
-    """Speak every slide and lay the slides out on the video's timeline (whole frames per slide)."""
+            warn: Callable[[str], None], progress: Progress | None = None, keep_audio: bool = True,
+            only: set[int] | None = None) -> list[SlidePlan]:
+    """Speak every slide (or the `only` ones, by 0-based index) and lay them out on the video's
+    timeline (whole frames per slide)."""
     progress = progress or (lambda stage, done, total: None)
     plans, start = [], 0.0
     for i, slide in enumerate(presentation.slides):
+        if only is not None and i not in only:
+            continue
         spoken, marks = split_reveals(slide.narration)  # [next] markers blanked: offsets unchanged
         if slide.audio is not None:
             transcript = blank_pauses(spoken) if strip_pauses(spoken).strip() else None
@@ -129,7 +133,7 @@ def narrate(presentation: Presentation, fps: int, engine: str, voice: str | None
             plan.release()
         plans.append(plan)
         start += n_frames / fps
-        progress("speech", i + 1, len(presentation.slides))
+        progress("speech", len(plans), len(only) if only is not None else len(presentation.slides))
     return plans
 
 

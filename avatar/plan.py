@@ -21,7 +21,7 @@ from avatar.encode import Chapter
 from avatar.errors import AvatarError
 from avatar.face.rig import Rig, build_rig
 from avatar.inputs import hash_inputs
-from avatar.job import RenderJob
+from avatar.job import RenderJob, preview_size
 from avatar.narration import SlidePlan, narrate, speech_spans, voice_for
 from avatar.music import MIX_RATE, MusicBed
 from avatar.provenance import Identity, load_identity, local_identity
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_PORTRAIT = Path(__file__).resolve().parent / "assets" / "portraits" / "grace_hopper.jpg"
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+PREVIEW_FPS = 15
 
 
 @dataclass
@@ -85,6 +86,11 @@ def make_plan(job: RenderJob, *, warn: Callable[[str], None] | None = None,
     t = time.perf_counter()
     presentation = load_script(job.script, job.variables)
     meta = presentation.meta.model_copy(update=job.overrides())
+    if job.preview:
+        meta = meta.model_copy(update={"size": preview_size(meta.size), "fps": min(meta.fps, PREVIEW_FPS)})
+    count = len(presentation.slides)
+    if job.slides and job.slides[-1] > count:
+        raise AvatarError("slides", f"slide {job.slides[-1]} is past the last slide ({count}) of {job.script}")
     theme = load_theme(meta.template)
     box = theme.presenter_box(meta.size)
     for number, slide in enumerate(presentation.slides, 1):
@@ -107,7 +113,8 @@ def make_plan(job: RenderJob, *, warn: Callable[[str], None] | None = None,
 
     t = time.perf_counter()
     engine, voice = voice_for(presentation, job.voice)
-    slides = narrate(presentation, meta.fps, engine, voice, warn, progress, keep_audio=False)
+    slides = narrate(presentation, meta.fps, engine, voice, warn, progress, keep_audio=False,
+                     only={n - 1 for n in job.slides} if job.slides else None)
     timings["speech"] = time.perf_counter() - t
     for plan in slides:
         _check_reveals(plan, theme, meta, warn)

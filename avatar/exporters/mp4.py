@@ -40,4 +40,5 @@ def open_mp4(plan: "Plan") -> Mp4Writer:
                      cues=plan.cues if meta.captions else (), chapters=plan.chapters,
                      metadata={"title": meta.title,
                                "comment": f"talking-avatar {avatar.__version__}; voice {plan.voice_label}"},
-                     language=caption_language(meta.language), finish=sign)
+                     language=caption_language(meta.language), finish=sign,
+                     preset="ultrafast" if plan.job.preview else "veryfast")

@@ -6,6 +6,7 @@ composed onto the slide and handed on one at a time. Nothing holds the whole vid
 """
 from __future__ import annotations
 
+import itertools
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -14,13 +15,13 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
-from avatar.compose import compose
-from avatar.narration import slide_motion
+from avatar.compose import circle_mask, compose
+from avatar.narration import LEAD_IN, padded, slide_motion
 from avatar.plan import Plan, Progress
 from avatar.presenter.renderer import PresenterRenderer
 from avatar.reveals import FADE, RevealSchedule, reveal_frames
 from avatar.script import disclosure_text
-from avatar.slides import render_slide
+from avatar.slides import render_overlay, render_slide
 
 
 class FrameSink(Protocol):
@@ -75,34 +76,45 @@ def slide_audio(utterance, seconds: float, rate: int) -> np.ndarray:
 def execute(plan: Plan, sinks: Sequence[FrameSink], progress: Progress | None = None) -> Rendered:
     """Render every slide of the plan into the sinks."""
     progress = progress or (lambda stage, done, total: None)
-    renderer = PresenterRenderer(plan.rig)
+    renderers = {side: PresenterRenderer(rig) for side, rig in plan.rigs.items()}
+    shape = plan.meta.presenter_shape or plan.theme.presenter["shape"]
+    lower_third = (plan.meta.presenter_name, plan.meta.presenter_title)
     stage = {"slides": 0.0, "motion": 0.0, "render+encode": 0.0}
     total, done = plan.n_frames, 0
     slides = plan.slides
 
     disclosure = disclosure_text(plan.meta)
 
-    def slide_image(i: int) -> RevealSchedule:
-        """The slide as shown, and again after each of its reveals (all bullets in the last)."""
+    def slide_image(i: int) -> tuple[RevealSchedule, np.ndarray | None]:
+        """The slide as shown, and again after each of its reveals (all bullets in the last), and
+        what it draws over the presenter."""
         shown = [*range(len(slides[i].reveals)), None] if slides[i].reveals else [None]
-        states = [render_slide(slides[i].slide, theme=plan.theme, size=plan.size, index=slides[i].index + 1,
-                               count=len(plan.presentation.slides),
-                               deck_title=plan.meta.title, base_dir=plan.job.script.parent,
-                               source=plan.job.script, disclosure=disclosure, shown=k) for k in shown]
-        return RevealSchedule(states, reveal_frames(slides[i].reveals, slides[i].start, plan.fps),
-                              fade_frames=max(1, round(FADE * plan.fps)))
+        args = dict(theme=plan.theme, size=plan.size, index=slides[i].index + 1, count=len(plan.presentation.slides),
+                    deck_title=plan.meta.title, placement=slides[i].placement, shape=shape, lower_third=lower_third)
+        states = [render_slide(slides[i].slide, base_dir=plan.job.script.parent, source=plan.job.script,
+                               disclosure=disclosure, shown=k, **args) for k in shown]
+        box = plan.theme.presenter_box(plan.size, slides[i].placement)
+        overlay = render_overlay(slides[i].slide, box=box, **args) if box and slides[i].placement == "full" else None
+        schedule = RevealSchedule(states, reveal_frames(slides[i].reveals, slides[i].start, plan.fps),
+                                  fade_frames=max(1, round(FADE * plan.fps)))
+        return schedule, overlay
 
     # the next slide is rasterised on a worker thread while this one's frames are encoded
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="slides") as ahead:
         upcoming = ahead.submit(slide_image, 0)
         for i, slide in enumerate(slides):
             t = time.perf_counter()
-            schedule = upcoming.result()
+            schedule, overlay = upcoming.result()
             if i + 1 < len(slides):
                 upcoming = ahead.submit(slide_image, i + 1)
             stage["slides"] += time.perf_counter() - t
             t = time.perf_counter()
-            utterance, track = slide_motion(slide, plan.fps, plan.meta.seed)
+            box = plan.theme.presenter_box(plan.size, slide.placement)
+            if box is None:  # voice-over: no presenter, so no motion either
+                utterance, frames = padded(slide.audio(), LEAD_IN), itertools.repeat(None, slide.n_frames)
+            else:
+                utterance, track = slide_motion(slide, plan.fps, plan.meta.seed)
+                frames = renderers[box[2]].frames(track)
             stage["motion"] += time.perf_counter() - t
             t = time.perf_counter()
             samples, rate = utterance.samples, utterance.sample_rate
@@ -112,11 +124,13 @@ def execute(plan: Plan, sinks: Sequence[FrameSink], progress: Progress | None = 
             for sink in sinks:
                 sink.write_audio(samples, rate, at=slide.start)
             backgrounds = schedule.backgrounds(slide.n_frames)
-            for frame in compose(backgrounds, renderer.frames(track), plan.presenter_box):
+            mask = circle_mask(box[2]) if box and slide.placement == "corner" and shape == "circle" else None
+            for frame in compose(backgrounds, frames, box, mask=mask, overlay=overlay):
                 for sink in sinks:
                     sink.write_frame(frame)
                 done += 1
                 if done % 10 == 0 or done == total:
                     progress("render", done, total)
             stage["render+encode"] += time.perf_counter() - t
-    return Rendered(frames=done, provider=renderer.provider, timings=stage)
+    provider = next(iter(renderers.values())).provider if renderers else "none (voice-over)"
+    return Rendered(frames=done, provider=provider, timings=stage)

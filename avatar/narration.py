@@ -41,6 +41,7 @@ class SlidePlan:
     reload: Callable[[], np.ndarray] | None = None
     index: int = 0  # position in the presentation (0-based)
     reveals: list[float] = field(default_factory=list)  # s on the video's clock: each [next] marker's bullet
+    placement: str = "corner"  # where the presenter is: corner, side, full or hidden
 
     def release(self) -> None:
         """Drop the audio samples; `audio()` brings them back (from the synthesis cache or the file)."""

@@ -43,9 +43,9 @@ class Plan:
     presentation: Presentation
     meta: Meta  # the script's options with the job's overrides applied
     theme: Theme
-    presenter_box: tuple[int, int, int, int]  # (x, y, w, h) on the slide
+    presenter_box: tuple[int, int, int, int]  # (x, y, w, h) of the corner presenter on the slide
     portrait: Path
-    rig: Rig
+    rig: Rig | None  # the portrait's rig at the first presenter size used (None: every slide is voice-over)
     engine: str  # speech engine and voice actually used
     voice: str | None
     slides: list[SlidePlan]  # per slide: timings of its speech, start, frames, cues (the motion inputs)
@@ -53,6 +53,7 @@ class Plan:
     chapters: list[Chapter]  # one per slide
     identity: Identity  # who signs the video's content credentials
     music: MusicBed | None = None  # the bed under the narration, levelled and ducked for this timeline
+    rigs: dict[int, Rig] = field(default_factory=dict)  # by presenter side in px (corner, side and full differ)
     input_hash: str = ""  # avatar.inputs: what the video is made from (the manifest records it)
     timings: dict[str, float] = field(default_factory=dict)  # s spent planning: script, rig, speech
 
@@ -108,7 +109,12 @@ def make_plan(job: RenderJob, *, warn: Callable[[str], None] | None = None,
     threading.Thread(target=warm_up, daemon=True).start()
     t = time.perf_counter()
     portrait = Path(meta.portrait) if meta.portrait else DEFAULT_PORTRAIT
-    rig = build_rig(portrait, size=box[2], warn=warn, landmarks=job.landmarks)
+    selected = [s for n, s in enumerate(presentation.slides, 1) if not job.slides or n in job.slides]
+    sides = dict.fromkeys(theme.presenter_box(meta.size, mode)[2] for mode in
+                          (s.presenter or meta.presenter for s in selected) if mode != "hidden")
+    rigs = {side: build_rig(portrait, size=side, warn=warn, landmarks=job.landmarks) for side in sides}
+    if not rigs and not portrait.is_file():
+        raise AvatarError(portrait, "portrait not found")
     timings["rig"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -117,6 +123,7 @@ def make_plan(job: RenderJob, *, warn: Callable[[str], None] | None = None,
                      only={n - 1 for n in job.slides} if job.slides else None)
     timings["speech"] = time.perf_counter() - t
     for plan in slides:
+        plan.placement = plan.slide.presenter or meta.presenter
         _check_reveals(plan, theme, meta, warn)
     music = None
     if meta.music is not None:
@@ -126,7 +133,7 @@ def make_plan(job: RenderJob, *, warn: Callable[[str], None] | None = None,
     chapters = [Chapter(s.slide.title or f"Slide {s.index + 1}", s.start, s.start + s.n_frames / meta.fps)
                 for s in slides]
     return Plan(job=job, presentation=presentation, meta=meta, theme=theme, presenter_box=box, portrait=portrait,
-                rig=rig, engine=engine, voice=voice, slides=slides, cues=[cue for s in slides for cue in s.cues],
+                rig=next(iter(rigs.values()), None), rigs=rigs, engine=engine, voice=voice, slides=slides, cues=[cue for s in slides for cue in s.cues],
                 chapters=chapters, identity=identity, music=music, input_hash=hash_inputs(job, presentation, meta), timings=timings)
 
 
@@ -140,7 +147,7 @@ def _check_reveals(plan: SlidePlan, theme: Theme, meta: Meta, warn: Callable[[st
         warn(f"slide {number}: {len(plan.reveals)} [next] markers but {len(slide.bullets)} bullets; "
              f"the extra markers reveal nothing")
         plan.reveals = plan.reveals[:len(slide.bullets)]
-    args = dict(theme=theme, size=meta.size, index=number, count=1, deck_title=meta.title)
+    args = dict(theme=theme, size=meta.size, index=number, count=1, deck_title=meta.title, placement=plan.placement)
     if not plan.reveals or build_svg(slide, shown=0, **args) == build_svg(slide, **args):
         warn(f"slide {number}: the {slide.layout} layout does not reveal bullets one by one; "
              f"its [next] markers are ignored")

@@ -47,6 +47,7 @@ def _layout_name(value: Any) -> Any:
 
 
 Layout = Annotated[str, BeforeValidator(_layout_name)]
+Placement = Literal["corner", "side", "full", "hidden"]  # where the presenter is on a slide
 
 
 def _parse_size(value: Any) -> Any:
@@ -91,6 +92,10 @@ class Meta(BaseModel):
     music: Path | None = None  # a music bed under the narration (WAV, FLAC, MP3, OGG), looped or trimmed
     music_volume: float = Field(-12.0, ge=-40, le=0)  # dB, the bed in pauses relative to the narration
     music_duck: float = Field(14.0, ge=10, le=40)  # dB lower still while the presenter speaks
+    presenter: Placement = "corner"  # the deck's default placement (a slide's directive overrides it)
+    presenter_shape: Literal["rounded", "circle"] | None = None  # the corner card (default: the theme's)
+    presenter_name: str = ""  # shown in the lower third of full-frame slides
+    presenter_title: str = ""
     disclosure: bool | str = True  # the visible label: True (the default text), a text of your own, or False (none)
     variables: dict[str, Any] = Field(default_factory=dict)
 
@@ -127,6 +132,7 @@ class Slide(BaseModel):
     code: str = ""                  # a fenced code block
     code_language: str | None = None
     columns: list[Column] = Field(default_factory=list)  # sub-headings split the bullets into columns
+    presenter: Placement | None = None  # corner, side, full or hidden (default: the script's)
     narration: str = ""
     audio: Path | None = None
     rate: float | None = Field(None, gt=0.25, le=4.0)  # this slide's speaking rate (default: the script's)
@@ -237,7 +243,7 @@ def _split_meta(data: Any, source: Path) -> tuple[dict[str, Any], dict[str, Any]
 
 # Marp-style local directives: a comment that holds only `key: value` lines with these keys sets
 # the slide and is never spoken (any other comment is narration)
-DIRECTIVE_KEYS = ("layout",)
+DIRECTIVE_KEYS = ("layout", "presenter")
 DIRECTIVE_LINE = re.compile(r"^\s*([A-Za-z_]+)\s*:\s*(.*?)\s*$")
 
 

@@ -97,6 +97,7 @@ class _Margins(_Strict):
 
 
 class _Presenter(_Strict):
+    shape: Literal["rounded", "circle"] = "rounded"  # the corner card
     side: int = Field(gt=0)
     reference_height: int = Field(gt=0)
     multiple: int = Field(2, ge=2)
@@ -152,26 +153,47 @@ class Theme:
         files = [self.font_regular, self.font_bold, self.font_heading, self.font_mono, *self.fallback_fonts]
         return list(dict.fromkeys(str(f) for f in files))
 
-    def presenter_box(self, size: tuple[int, int]) -> tuple[int, int, int, int]:
-        """(x, y, w, h) of the square the compositor pastes the presenter into; all even.
+    def presenter_box(self, size: tuple[int, int], mode: str = "corner") -> tuple[int, int, int, int] | None:
+        """(x, y, w, h) of the square the compositor pastes the presenter into; all even. None for
+        ``hidden`` (a voice-over slide).
 
-        The side is ``presenter.side`` px at ``presenter.reference_height`` (512 at 1080 by
-        default), scaled with the slide height and rounded to a multiple of ``presenter.multiple``
-        (8 by default: 256 at 540, 344 at 720, 1024 at 2160), but never more than half the
-        slide width. It sits in the bottom-right corner, ``presenter.margin`` of the height away
-        from both edges (rounded to even pixels).
+        ``corner``: ``presenter.side`` px at ``presenter.reference_height`` (512 at 1080 by default),
+        scaled with the slide height and rounded to a multiple of ``presenter.multiple`` (8 by
+        default: 256 at 540, 344 at 720, 1024 at 2160), never more than half the slide width, in
+        the bottom-right corner ``presenter.margin`` of the height from both edges. ``side``: as
+        large as fits the right third of the slide (the whole height on a portrait slide's lower
+        third), centred in it. ``full``: the whole height (width, if narrower), centred.
         """
         width, height = int(size[0]), int(size[1])
         p = self.presenter
         mult = max(2, int(p["multiple"]))
         mult += mult % 2
+        margin = _even(p["margin"] * height)
+        if mode == "hidden":
+            return None
+        if mode == "full":
+            side = max(mult, min(width, height) // mult * mult)
+            return _even_floor((width - side) / 2), _even_floor((height - side) / 2), side, side
+        if mode == "side":
+            panel = self.side_panel((width, height))
+            px, py, pw, ph = panel
+            side = max(mult, (min(pw, ph) - 2 * margin) // mult * mult)
+            return _even_floor(px + (pw - side) / 2), _even_floor(py + (ph - side) / 2), side, side
         side = round(p["side"] * height / p["reference_height"] / mult) * mult
         side = min(side, (width // 2) // mult * mult, (height - 2) // mult * mult)
         side = max(side, mult)
-        margin = _even(p["margin"] * height)
         x = _even_floor(width - margin - side)
         y = _even_floor(height - margin - side)
         return max(0, x), max(0, y), side, side
+
+    def side_panel(self, size: tuple[int, int]) -> tuple[int, int, int, int]:
+        """The panel a ``side`` presenter sits in: the right third (the lower third when portrait)."""
+        width, height = int(size[0]), int(size[1])
+        if width >= height:
+            x = _even_floor(width * 2 / 3)
+            return x, 0, width - x, height
+        y = _even_floor(height * 2 / 3)
+        return 0, y, width, height - y
 
     def __getstate__(self) -> dict:  # picklable for process pools: the Jinja env is rebuilt lazily
         state = dict(self.__dict__)
@@ -747,34 +769,60 @@ def _even_floor(value: float) -> int:
 _FONT_SIZE_KEYS = ("title", "cover_title", "cover_subtitle", "bullet", "bullet_min", "footer")
 
 
-def page_geometry(theme: Theme, size: tuple[int, int]) -> SimpleNamespace:
-    """Page geometry in px shared by every layout (the templates may use or ignore any of it)."""
+def page_geometry(theme: Theme, size: tuple[int, int], placement: str = "corner") -> SimpleNamespace:
+    """Page geometry in px shared by every layout (the templates may use or ignore any of it); the
+    body reflows around the presenter's `placement` (corner, side, full or hidden)."""
     width, height = int(size[0]), int(size[1])
     unit = float(min(width, height))
     m, p, s = theme.margins, theme.presenter, theme.sizes
-    bx, by, bw, bh = theme.presenter_box((width, height))
-    pad = p["padding"] * height
-    card = SimpleNamespace(x=bx - pad, y=by - pad, w=bw + 2 * pad, h=bh + 2 * pad,
-                           r=p["radius"] * height)
     mx, top, gap = m["x"] * unit, m["top"] * unit, m["gap"] * unit
+    bottom = m["bottom"] * unit
     footer_size = s["footer"] * unit
-    footer_baseline = by + bh - 0.05 * footer_size
+    box = theme.presenter_box((width, height), placement)
+    pad = p["padding"] * height
+    if placement == "corner":
+        bx, by, bw, bh = box
+        card = SimpleNamespace(x=bx - pad, y=by - pad, w=bw + 2 * pad, h=bh + 2 * pad, r=p["radius"] * height)
+        footer_baseline = by + bh - 0.05 * footer_size
+    elif placement == "side":
+        px, py, pw, ph = theme.side_panel((width, height))
+        card = SimpleNamespace(x=px, y=py, w=pw, h=ph, r=0.0)
+        footer_baseline = (height if width >= height else py - gap) - bottom - 0.05 * footer_size
+    else:  # hidden or full: no card; the footer sits on the bottom margin
+        card = None
+        footer_baseline = height - bottom - 0.05 * footer_size
     footer_rule_y = footer_baseline - 1.9 * footer_size
-    # text beside the presenter (landscape) or above it (portrait / square)
-    beside_right = card.x - gap
-    side_mode = beside_right - mx >= 0.5 * width
-    if side_mode:
-        body_right, body_bottom = beside_right, footer_rule_y - 0.75 * gap
+    if card is None:
+        side_mode, body_right, body_bottom = False, width - mx, footer_rule_y - 0.75 * gap
+        title_right = footer_right = width - mx
     else:
-        body_right, body_bottom = width - mx, card.y - gap
-    title_lines = s["title_max_lines"] * s["line_height"] * s["title"] * unit
-    title_right = width - mx if top + title_lines + gap < card.y else body_right
+        # text beside the presenter (landscape) or above it (portrait / square)
+        beside_right = card.x - gap
+        side_mode = beside_right - mx >= 0.5 * width
+        if side_mode:
+            body_right, body_bottom = beside_right, footer_rule_y - 0.75 * gap
+        else:
+            body_right, body_bottom = width - mx, card.y - gap
+        title_lines = s["title_max_lines"] * s["line_height"] * s["title"] * unit
+        title_right = width - mx if top + title_lines + gap < card.y else body_right
+        footer_right = card.x - gap if side_mode or placement == "corner" else width - mx
+    presenter = SimpleNamespace(x=box[0], y=box[1], w=box[2], h=box[3]) if box else None
+    # where the synthetic-presenter label goes: (right edge, bottom edge)
+    if placement == "corner":
+        label = SimpleNamespace(right=card.x + card.w, bottom=card.y - 0.45 * footer_size)
+    elif placement == "side":
+        label = SimpleNamespace(right=card.x + card.w - mx * 0.5, bottom=presenter.y - 0.9 * footer_size)
+    elif placement == "full":
+        label = SimpleNamespace(right=width - mx * 0.5, bottom=top + 1.9 * footer_size)
+    else:
+        label = SimpleNamespace(right=width - mx, bottom=footer_rule_y - 0.6 * gap)
     return SimpleNamespace(
-        W=width, H=height, u=unit, mx=mx, top=top, gap=gap,
-        bottom=m["bottom"] * unit, accent_bar=m["accent_bar"] * unit,
-        presenter=SimpleNamespace(x=bx, y=by, w=bw, h=bh), card=card,
+        W=width, H=height, u=unit, mx=mx, top=top, gap=gap, placement=placement,
+        shape=theme.presenter.get("shape", "rounded"),
+        bottom=bottom, accent_bar=m["accent_bar"] * unit,
+        presenter=presenter, card=card, label=label,
         side_mode=side_mode, body_right=body_right, body_bottom=body_bottom,
-        title_right=title_right, footer_right=card.x - gap, footer_baseline=footer_baseline,
+        title_right=title_right, footer_right=footer_right, footer_baseline=footer_baseline,
         footer_rule_y=footer_rule_y,
         size=SimpleNamespace(**{k: (v * unit if k in _FONT_SIZE_KEYS else v) for k, v in s.items()}),
     )
@@ -810,12 +858,18 @@ def check_slide(slide: Slide, theme: Theme, index: int, deck_title: str = "",
 
 def build_svg(slide: Slide, *, theme: Theme, size: tuple[int, int], index: int, count: int,
               deck_title: str, image: SlideImage | None = None, source: str | Path = "slide",
-              disclosure: str | None = None, shown: int | None = None) -> str:
+              disclosure: str | None = None, shown: int | None = None, placement: str = "corner",
+              shape: str | None = None, lower_third: tuple[str, str] = ("", ""), overlay_only: bool = False) -> str:
     """The SVG text for one slide (what :func:`render_slide` rasterises); `disclosure` is the
     label beside the presenter saying it is synthetic (None: no label); `shown` is how many of the
-    bullets are drawn so far (None: all), laid out where they will be when all are shown."""
+    bullets are drawn so far (None: all), laid out where they will be when all are shown.
+
+    `placement` is where the presenter is (corner, side, full: the theme's ``full.svg.j2`` with a
+    lower third of `lower_third` (name, title), or hidden); `shape` the corner card's (rounded or
+    circle; default the theme's). `overlay_only` draws only what goes over the presenter (the
+    lower third), on a transparent page."""
     check_slide(slide, theme, index, deck_title, source, disclosure)
-    layout = slide.layout
+    layout = "full" if placement == "full" else slide.layout
     name = f"{layout}.svg.j2"
     try:
         template = theme.env.get_template(name)
@@ -837,7 +891,9 @@ def build_svg(slide: Slide, *, theme: Theme, size: tuple[int, int], index: int, 
             quote=clean_text(slide.quote), attribution=clean_text(slide.attribution), columns=columns,
             code=slide.code, code_language=slide.code_language,
             layout=layout, index=index, count=count, deck_title=clean_text(deck_title),
-            c=SimpleNamespace(**theme.colors), g=page_geometry(theme, size), font=fonts,
+            c=SimpleNamespace(**theme.colors), font=fonts, overlay_only=overlay_only,
+            g=_with_shape(page_geometry(theme, size, placement), shape),
+            lower_third=SimpleNamespace(name=clean_text(lower_third[0]), title=clean_text(lower_third[1])),
             image=image, theme=theme, disclosure=clean_text(disclosure or ""),
             shown=len(slide.bullets) if shown is None else max(0, int(shown)),
         )
@@ -847,6 +903,12 @@ def build_svg(slide: Slide, *, theme: Theme, size: tuple[int, int], index: int, 
         raise
     except jinja2.TemplateError as exc:
         raise AvatarError(theme.path / name, f"template error: {exc}") from None
+
+
+def _with_shape(geometry: SimpleNamespace, shape: str | None) -> SimpleNamespace:
+    if shape:
+        geometry.shape = shape
+    return geometry
 
 
 def _family_attr(primary: str, theme: Theme) -> str:
@@ -880,35 +942,52 @@ def rasterise(svg: str, theme: Theme, source: str | Path = "slide") -> np.ndarra
     return frame
 
 
-def _rasterise(svg: str, theme: Theme, source: str | Path) -> np.ndarray:
+def _rasterise(svg: str, theme: Theme, source: str | Path, alpha: bool = False) -> np.ndarray:
     try:
         png = resvg_py.svg_to_bytes(svg_string=svg, **resvg_fonts(theme.font_files, theme.family),
-                                    background="#ffffff")
+                                    **({} if alpha else {"background": "#ffffff"}))
     except (ValueError, RuntimeError) as exc:
         raise AvatarError(source, f"the slide SVG does not render: {exc}") from None
     with Image.open(io.BytesIO(bytes(png))) as im:
-        return np.asarray(im.convert("RGB")).copy()
+        return np.asarray(im.convert("RGBA" if alpha else "RGB")).copy()
 
 
 def render_slide(slide: Slide, *, theme: Theme, size: tuple[int, int], index: int, count: int,
                  deck_title: str, base_dir: Path, source: str | Path = "slide",
-                 disclosure: str | None = None, shown: int | None = None) -> np.ndarray:
+                 disclosure: str | None = None, shown: int | None = None, **placement: Any) -> np.ndarray:
     """One slide as an (H, W, 3) uint8 RGB image.
 
     `index` is 1-based (shown as "index / count"); image paths are relative to `base_dir` (the
     script's folder); errors about the slide's content name `source` (the script). The presenter
-    square (:meth:`Theme.presenter_box`) is left as a plain card.
+    square (:meth:`Theme.presenter_box`) is left as a plain card. `placement`: build_svg's
+    placement, shape and lower_third.
     """
-    image = None
-    if slide.image is not None:
-        path = Path(slide.image).expanduser()
-        if not path.is_absolute():
-            path = Path(base_dir) / path
-        image = _open_image(path, theme.font_files)
     svg = build_svg(slide, theme=theme, size=size, index=index, count=count, deck_title=deck_title,
-                    image=image, source=source, disclosure=disclosure, shown=shown)
+                    image=_slide_image(slide, theme, base_dir), source=source, disclosure=disclosure, shown=shown,
+                    **placement)
     frame = rasterise(svg, theme, source=theme.path / f"{slide.layout}.svg.j2")
     if frame.shape[:2] != (int(size[1]), int(size[0])):
         raise AvatarError(theme.path / f"{slide.layout}.svg.j2",
                           f"the template drew {frame.shape[1]}x{frame.shape[0]}, not {size[0]}x{size[1]}")
     return frame
+
+
+def render_overlay(slide: Slide, *, theme: Theme, size: tuple[int, int], index: int, count: int,
+                   deck_title: str, box: tuple[int, int, int, int], **placement: Any) -> np.ndarray | None:
+    """What the slide draws over the presenter (a full-frame slide's lower third), cropped to the
+    presenter's `box`, as (h, w, 4) uint8 RGBA; None when nothing is drawn over it."""
+    svg = build_svg(slide, theme=theme, size=size, index=index, count=count, deck_title=deck_title,
+                    overlay_only=True, **placement)
+    rgba = _rasterise(svg, theme, theme.path / "full.svg.j2", alpha=True)
+    x, y, w, h = box
+    crop = rgba[y:y + h, x:x + w]
+    return crop if crop[..., 3].any() else None
+
+
+def _slide_image(slide: Slide, theme: Theme, base_dir: Path) -> SlideImage | None:
+    if slide.image is None:
+        return None
+    path = Path(slide.image).expanduser()
+    if not path.is_absolute():
+        path = Path(base_dir) / path
+    return _open_image(path, theme.font_files)

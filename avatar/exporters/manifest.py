@@ -1,6 +1,7 @@
 """The JSON manifest beside the video: slide timings, voice, portrait hash, provider, stage timings."""
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,14 +32,15 @@ def manifest(plan: "Plan", result: "RenderResult") -> dict[str, Any]:
         "voice": plan.voice_label,
         "language": meta.language,
         "portrait": str(plan.portrait),
-        "portrait_sha256": plan.rig.photo_hash,
+        "portrait_sha256": hashlib.sha256(plan.portrait.read_bytes()).hexdigest(),
         "provider": result.provider,
         "landmarks": plan.job.landmarks,
         "presenter_box": list(plan.presenter_box),
         "seed": meta.seed,
         "slides": [{"index": s.index + 1, "title": s.slide.title, "start": round(s.start, 3),
                     "end": round(s.start + s.n_frames / meta.fps, 3), "narration": strip_reveals(s.slide.narration),
-                    "reveals": [round(t, 3) for t in s.reveals]}
+                    "reveals": [round(t, 3) for t in s.reveals], "presenter": s.placement,
+                    "presenter_box": _box(plan.theme.presenter_box(meta.size, s.placement))}
                    for s in plan.slides],
         "captions": [str(path) for path in result.captions],
         "wall_time": round(result.wall_time, 3),
@@ -51,6 +53,10 @@ def manifest(plan: "Plan", result: "RenderResult") -> dict[str, Any]:
                                 "algorithm": plan.identity.algorithm,
                                 "certificate_sha256": plan.identity.certificate_sha256},
     }
+
+
+def _box(box: tuple[int, int, int, int] | None) -> list[int] | None:
+    return list(box) if box else None
 
 
 def export_manifest(plan: "Plan", result: "RenderResult", path: Path) -> Path:

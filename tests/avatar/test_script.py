@@ -181,3 +181,10 @@ def test_code_quotes_and_columns_from_markdown(tmp_path):
     assert quote.quote == "Simple things should be simple.\nComplex things should be possible."
     assert columns.layout == "columns" and columns.bullets == ["fast", "cheap", "loud"]
     assert [(c.title, c.bullets) for c in columns.columns] == [("Pros", ["fast", "cheap"]), ("Cons", ["loud"])]
+
+
+def test_presenter_directive_front_matter_default_and_a_bad_value(tmp_path):
+    deck = load_script(write(tmp_path, "---\npresenter: side\n---\n# A\n<!-- A. -->\n---\n# B\n<!-- presenter: hidden -->\n<!-- B. -->\n"))
+    assert deck.meta.presenter == "side" and [s.presenter for s in deck.slides] == [None, "hidden"]
+    with pytest.raises(AvatarError, match="presenter"):
+        load_script(write(tmp_path, "# A\n<!-- presenter: floating -->\n<!-- A. -->\n"))

@@ -15,13 +15,13 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
-from avatar.compose import circle_mask, compose
+from avatar.compose import Band, circle_mask, compose, with_captions
 from avatar.narration import LEAD_IN, padded, slide_motion
 from avatar.plan import Plan, Progress
 from avatar.presenter.renderer import PresenterRenderer
 from avatar.reveals import FADE, RevealSchedule, reveal_frames
 from avatar.script import disclosure_text
-from avatar.slides import render_overlay, render_slide
+from avatar.slides import render_caption, render_overlay, render_slide
 
 
 class FrameSink(Protocol):
@@ -85,6 +85,20 @@ def execute(plan: Plan, sinks: Sequence[FrameSink], progress: Progress | None = 
 
     disclosure = disclosure_text(plan.meta)
 
+    bands: dict[tuple[str, str], Band | None] = {}
+
+    def caption_bands(slide, box) -> list[tuple[int, int, Band | None]]:
+        """The slide's cues as (first frame, end frame, band), slide-relative."""
+        out = []
+        for cue in slide.cues:
+            key = (cue.text, slide.placement)
+            if key not in bands:
+                drawn = render_caption(cue.text, theme=plan.theme, size=plan.size, placement=slide.placement)
+                bands[key] = Band(*drawn) if drawn else None
+            first = round((cue.start - slide.start) * plan.fps)
+            out.append((first, round((cue.end - slide.start) * plan.fps), bands[key]))
+        return out
+
     def slide_image(i: int) -> tuple[RevealSchedule, np.ndarray | None]:
         """The slide as shown, and again after each of its reveals (all bullets in the last), and
         what it draws over the presenter."""
@@ -124,6 +138,8 @@ def execute(plan: Plan, sinks: Sequence[FrameSink], progress: Progress | None = 
             for sink in sinks:
                 sink.write_audio(samples, rate, at=slide.start)
             backgrounds = schedule.backgrounds(slide.n_frames)
+            if plan.meta.captions == "burned":
+                backgrounds = with_captions(backgrounds, caption_bands(slide, box), box)
             mask = circle_mask(box[2]) if box and slide.placement == "corner" and shape == "circle" else None
             for frame in compose(backgrounds, frames, box, mask=mask, overlay=overlay):
                 for sink in sinks:

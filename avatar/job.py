@@ -36,6 +36,7 @@ class RenderJob(BaseModel):
     size: VideoSize | None = None  # (width, height); "WxH" is accepted
     seed: Seed | None = None
     captions: bool | None = None  # embed the caption track (the sidecars are always written)
+    burn_captions: bool = False  # also draw the captions into the picture (the script's captions: burned)
     landmarks: str = "mediapipe"  # the face landmark backend: mediapipe or face-alignment
     scorm: bool = False  # also write NAME.scorm.zip, a SCORM 1.2 package of the video for an LMS
     slides: tuple[int, ...] | None = None  # render only these slides (1-based; "2-4,7" is accepted)
@@ -118,7 +119,10 @@ class RenderJob(BaseModel):
     def overrides(self) -> dict[str, Any]:
         """The script options this job sets (those not None), by their front-matter names."""
         names = ("portrait", "template", "fps", "size", "seed", "captions")
-        return {name: getattr(self, name) for name in names if getattr(self, name) is not None}
+        overrides = {name: getattr(self, name) for name in names if getattr(self, name) is not None}
+        if self.burn_captions:
+            overrides["captions"] = "burned"
+        return overrides
 
 
 def preview_size(size: tuple[int, int], shorter: int = 360) -> tuple[int, int]:

@@ -84,7 +84,7 @@ class Meta(BaseModel):
     language: str = "en"
     fps: Fps = 25
     size: VideoSize = (1920, 1080)
-    captions: bool = True
+    captions: bool | Literal["burned"] = True  # the soft track; "burned" also draws them into the picture
     seed: Seed = 0
     rate: float = Field(1.0, gt=0.25, le=4.0)  # speaking rate, 1.0 = the voice's normal pace
     lexicon: dict[str, str] | Path | None = None  # word -> respelling or [[phonemes]], or a YAML/CSV/TSV file

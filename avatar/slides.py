@@ -83,6 +83,8 @@ class _Sizes(_Strict):
     bullet: float = Field(gt=0, lt=1)
     bullet_min: float = Field(gt=0, lt=1)
     footer: float = Field(gt=0, lt=1)
+    caption: float = Field(0.040, gt=0, lt=1)
+    caption_min: float = Field(0.028, gt=0, lt=1)
     line_height: float = Field(ge=0.8, le=3)
     bullet_gap: float = Field(ge=0, le=3)
     title_max_lines: int = Field(ge=1, le=6)
@@ -766,7 +768,8 @@ def _even_floor(value: float) -> int:
     return int(math.floor(value / 2.0)) * 2
 
 
-_FONT_SIZE_KEYS = ("title", "cover_title", "cover_subtitle", "bullet", "bullet_min", "footer")
+_FONT_SIZE_KEYS = ("title", "cover_title", "cover_subtitle", "bullet", "bullet_min", "footer", "caption",
+                   "caption_min")
 
 
 def page_geometry(theme: Theme, size: tuple[int, int], placement: str = "corner") -> SimpleNamespace:
@@ -982,6 +985,29 @@ def render_overlay(slide: Slide, *, theme: Theme, size: tuple[int, int], index: 
     x, y, w, h = box
     crop = rgba[y:y + h, x:x + w]
     return crop if crop[..., 3].any() else None
+
+
+def render_caption(text: str, *, theme: Theme, size: tuple[int, int], placement: str = "corner"
+                   ) -> tuple[int, int, np.ndarray] | None:
+    """A burned-in caption (at most two lines, the theme's ``caption.svg.j2``, inside the safe
+    area and clear of a corner or side presenter) as (x, y, RGBA crop); None for empty text."""
+    lines = [clean_text(line) for line in str(text).split("\n") if clean_text(line)]
+    if not lines:
+        return None
+    name = "caption.svg.j2"
+    try:
+        svg = theme.env.get_template(name).render(
+            caption=" ".join(lines), c=SimpleNamespace(**theme.colors), g=page_geometry(theme, size, placement),
+            font=SimpleNamespace(regular=_family_attr(theme.family, theme), bold=_family_attr(theme.bold_family, theme)))
+    except jinja2.TemplateError as exc:
+        raise AvatarError(theme.path / name, f"template error: {exc}") from None
+    rgba = _rasterise(svg, theme, theme.path / name, alpha=True)
+    rows, cols = np.nonzero(rgba[..., 3])
+    if not len(rows):
+        return None
+    y0, y1 = rows.min() & ~1, min(rgba.shape[0], (rows.max() + 2) & ~1)
+    x0, x1 = cols.min() & ~1, min(rgba.shape[1], (cols.max() + 2) & ~1)
+    return int(x0), int(y0), rgba[y0:y1, x0:x1].copy()
 
 
 def _slide_image(slide: Slide, theme: Theme, base_dir: Path) -> SlideImage | None:

@@ -5,7 +5,7 @@
   context manager: the file appears at the destination only when it is complete).
 - Sidecars are written beside the finished video: a :class:`Sidecar` is a suffix and a function
   ``write(plan, result, path) -> path`` (:mod:`avatar.exporters.sidecar`). :data:`SIDECARS` are
-  the ones every render writes (``.srt``, ``.vtt``, the ``.json`` manifest); a job asking for it
+  the ones every render writes (``.srt``, ``.vtt``, the ``.txt`` transcript, the ``.json`` manifest); a job asking for it
   adds the SCORM 1.2 package (``.scorm.zip``, :mod:`avatar.exporters.scorm`); :func:`sidecars_for`
   gives a job's list, and :func:`write_sidecars` writes them all, or removes the whole output.
 """
@@ -13,15 +13,16 @@ from avatar.exporters.captions import SRT, VTT
 from avatar.exporters.manifest import MANIFEST
 from avatar.exporters.scorm import SCORM
 from avatar.exporters.sidecar import Sidecar, write_sidecars
+from avatar.exporters.transcript import TRANSCRIPT
 
 CAPTIONS: tuple[Sidecar, ...] = (SRT, VTT)
-SIDECARS: tuple[Sidecar, ...] = (*CAPTIONS, MANIFEST)
+SIDECARS: tuple[Sidecar, ...] = (*CAPTIONS, TRANSCRIPT, MANIFEST)
 
 
 def sidecars_for(job) -> tuple[Sidecar, ...]:
     """What a job writes beside its video, in order; the manifest comes last, so a video whose
     manifest exists has everything that goes with it."""
-    return (*CAPTIONS, *((SCORM,) if job.scorm else ()), MANIFEST)
+    return (*CAPTIONS, TRANSCRIPT, *((SCORM,) if job.scorm else ()), MANIFEST)
 
 
-__all__ = ["CAPTIONS", "MANIFEST", "SCORM", "SIDECARS", "SRT", "Sidecar", "VTT", "sidecars_for", "write_sidecars"]
+__all__ = ["CAPTIONS", "MANIFEST", "SCORM", "SIDECARS", "SRT", "Sidecar", "TRANSCRIPT", "VTT", "sidecars_for", "write_sidecars"]

@@ -19,8 +19,8 @@ from avatar.compose import Band, circle_mask, compose, with_captions
 from avatar.narration import LEAD_IN, padded, slide_motion
 from avatar.plan import Plan, Progress
 from avatar.presenter.renderer import PresenterRenderer
-from avatar.reveals import FADE, RevealSchedule, reveal_frames
-from avatar.script import disclosure_text
+from avatar.reveals import FADE, RevealSchedule, crossfade, reveal_frames
+from avatar.script import disclosure_text, transition_seconds
 from avatar.slides import render_caption, render_overlay, render_slide
 
 
@@ -114,6 +114,7 @@ def execute(plan: Plan, sinks: Sequence[FrameSink], progress: Progress | None = 
         return schedule, overlay
 
     # the next slide is rasterised on a worker thread while this one's frames are encoded
+    previous: np.ndarray | None = None  # the last slide's final image, for a crossfade into the next
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="slides") as ahead:
         upcoming = ahead.submit(slide_image, 0)
         for i, slide in enumerate(slides):
@@ -138,6 +139,10 @@ def execute(plan: Plan, sinks: Sequence[FrameSink], progress: Progress | None = 
             for sink in sinks:
                 sink.write_audio(samples, rate, at=slide.start)
             backgrounds = schedule.backgrounds(slide.n_frames)
+            fade = round(transition_seconds(slide.slide.transition or plan.meta.transition) * plan.fps)
+            if previous is not None and fade:
+                backgrounds = crossfade(previous, backgrounds, min(fade, slide.n_frames - 1))
+            previous = schedule.states[-1]
             if plan.meta.captions == "burned":
                 backgrounds = with_captions(backgrounds, caption_bands(slide, box), box)
             mask = circle_mask(box[2]) if box and slide.placement == "corner" and shape == "circle" else None

@@ -1,4 +1,5 @@
-"""Bullets revealed as they are spoken: ``[next]`` markers in a slide's narration.
+"""How a slide's picture changes while it plays: bullets revealed as they are spoken (``[next]``
+markers in its narration), and the crossfade into it from the slide before.
 
 A slide whose narration holds markers starts with no bullets; each marker reveals the next bullet
 when the word after it starts (word timings from the speech engine, or from forced alignment for a
@@ -73,6 +74,17 @@ class RevealSchedule:
             else:
                 yield self.states[shown], shown != current
                 current = shown
+
+
+def crossfade(previous: np.ndarray, backgrounds: Iterator[tuple[np.ndarray, bool]],
+              n_frames: int) -> Iterator[tuple[np.ndarray, bool]]:
+    """The first `n_frames` of a slide's backgrounds faded in from the previous slide's last image."""
+    for frame, (rgb, changed) in enumerate(backgrounds):
+        if frame < n_frames:
+            a = (frame + 1) / (n_frames + 1)
+            yield (previous.astype(np.float32) * (1 - a) + rgb.astype(np.float32) * a).round().astype(np.uint8), True
+        else:
+            yield rgb, changed or frame == n_frames
 
 
 def reveal_frames(times: Sequence[float], slide_start: float, fps: int) -> list[int]:

@@ -50,6 +50,29 @@ Layout = Annotated[str, BeforeValidator(_layout_name)]
 Placement = Literal["corner", "side", "full", "hidden"]  # where the presenter is on a slide
 
 
+def _transition(value: Any) -> Any:
+    """"cut", "fade", "fade 0.8", "fade 0.8s", "fade 800ms" -> "cut" or "fade <seconds>"."""
+    if not isinstance(value, str):
+        return value
+    match = re.fullmatch(r"\s*(cut|fade)(?:\s+(\d+(?:\.\d+)?)\s*(ms|s)?)?\s*", value.lower())
+    if not match:
+        raise ValueError(f"transition must be cut or fade [seconds], got {value!r}")
+    if match.group(1) == "cut":
+        return "cut"
+    seconds = float(match.group(2) or 0.5) / (1000 if match.group(3) == "ms" else 1)
+    if not 0.04 <= seconds <= 3:
+        raise ValueError(f"a fade lasts 0.04 to 3 s, got {seconds:g} s")
+    return f"fade {seconds:g}"
+
+
+Transition = Annotated[str, BeforeValidator(_transition)]
+
+
+def transition_seconds(transition: str | None) -> float:
+    """How long a validated transition fades (0 for a cut)."""
+    return float(transition.split()[1]) if transition and transition.startswith("fade ") else 0.0
+
+
 def _parse_size(value: Any) -> Any:
     if isinstance(value, str):
         match = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", value)
@@ -93,6 +116,7 @@ class Meta(BaseModel):
     music_volume: float = Field(-12.0, ge=-40, le=0)  # dB, the bed in pauses relative to the narration
     music_duck: float = Field(14.0, ge=10, le=40)  # dB lower still while the presenter speaks
     presenter: Placement = "corner"  # the deck's default placement (a slide's directive overrides it)
+    transition: Transition = "cut"  # into each slide: cut, or fade [seconds] (a crossfade, 0.5 s by default)
     presenter_shape: Literal["rounded", "circle"] | None = None  # the corner card (default: the theme's)
     presenter_name: str = ""  # shown in the lower third of full-frame slides
     presenter_title: str = ""
@@ -133,6 +157,7 @@ class Slide(BaseModel):
     code_language: str | None = None
     columns: list[Column] = Field(default_factory=list)  # sub-headings split the bullets into columns
     presenter: Placement | None = None  # corner, side, full or hidden (default: the script's)
+    transition: Transition | None = None  # into this slide (default: the script's)
     narration: str = ""
     audio: Path | None = None
     rate: float | None = Field(None, gt=0.25, le=4.0)  # this slide's speaking rate (default: the script's)
@@ -243,7 +268,7 @@ def _split_meta(data: Any, source: Path) -> tuple[dict[str, Any], dict[str, Any]
 
 # Marp-style local directives: a comment that holds only `key: value` lines with these keys sets
 # the slide and is never spoken (any other comment is narration)
-DIRECTIVE_KEYS = ("layout", "presenter")
+DIRECTIVE_KEYS = ("layout", "presenter", "transition")
 DIRECTIVE_LINE = re.compile(r"^\s*([A-Za-z_]+)\s*:\s*(.*?)\s*$")
 
 

@@ -30,7 +30,7 @@ def check_job(job: RenderJob) -> CheckReport:
     from avatar.plan import DEFAULT_PORTRAIT
     from avatar.reveals import split_reveals
     from avatar.script import disclosure_text, load_script
-    from avatar.slides import _open_image, build_svg, load_theme
+    from avatar.slides import _open_image, brand_theme, build_svg, load_theme
 
     report = CheckReport()
 
@@ -47,6 +47,8 @@ def check_job(job: RenderJob) -> CheckReport:
     meta = presentation.meta.model_copy(update=job.overrides())
     report.slides = len(presentation.slides)
     theme = attempt(load_theme, meta.template)
+    if theme is not None and meta.brand is not None:
+        theme = attempt(brand_theme, theme, meta.brand, job.script)
     label = disclosure_text(meta)
     for number, slide in enumerate(presentation.slides, 1):
         image = None

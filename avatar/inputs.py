@@ -54,6 +54,13 @@ def hash_inputs(job: RenderJob, presentation: "Presentation", meta: "Meta") -> s
             path = getattr(slide, kind, None)
             if path is not None and Path(path).is_file():
                 files[f"slide{i}/{kind}"] = _file_digest(Path(path))
+    brand = meta.brand
+    if brand is not None and not isinstance(brand, Path):
+        kit = {"logo": brand.logo, **{f"font_{face}": getattr(brand.fonts, face) for face in ("regular", "bold",
+                                                                                           "heading", "mono")}}
+        for name, path in kit.items():
+            if path is not None and Path(path).is_file():
+                files[f"brand/{name}"] = _file_digest(Path(path))
     if meta.music is not None and Path(meta.music).is_file():
         files["music"] = _file_digest(Path(meta.music))
     voice = job.voice or meta.voice

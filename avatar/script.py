@@ -97,6 +97,43 @@ Seed = Annotated[int, Field(ge=0, lt=2**32)]
 VideoSize = Annotated[tuple[int, int], BeforeValidator(_parse_size), AfterValidator(_check_size)]  # "WxH" or (w, h)
 
 
+HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
+
+
+class BrandFonts(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    regular: Path | None = None
+    bold: Path | None = None
+    heading: Path | None = None
+    mono: Path | None = None
+
+
+class Brand(BaseModel):
+    """A brand kit: colours and fonts over the theme's, a logo on every slide, the presenter's name
+    and title, and slides that open and close every deck. In the front matter (``brand:``) or in
+    a YAML file it names (paths in it are relative to that file)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    colors: dict[str, str] = Field(default_factory=dict)  # theme colour names -> #rrggbb
+    logo: Path | None = None
+    logo_position: Literal["top-right", "top-left", "bottom-left"] = "top-right"
+    fonts: BrandFonts = Field(default_factory=BrandFonts)
+    presenter_name: str = ""
+    presenter_title: str = ""
+    intro: list[dict[str, Any]] = Field(default_factory=list)  # slides (the YAML form) before the script's
+    outro: list[dict[str, Any]] = Field(default_factory=list)  # and after them
+
+    @field_validator("colors")
+    @classmethod
+    def _hex(cls, colors: dict[str, str]) -> dict[str, str]:
+        for name, value in colors.items():
+            if not isinstance(value, str) or not HEX_COLOUR.fullmatch(value.strip()):
+                raise ValueError(f"colors.{name}: expected a colour like #1F6FEB, got {value!r}")
+        return {name: value.strip() for name, value in colors.items()}
+
+
 class Meta(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -120,6 +157,7 @@ class Meta(BaseModel):
     presenter_shape: Literal["rounded", "circle"] | None = None  # the corner card (default: the theme's)
     presenter_name: str = ""  # shown in the lower third of full-frame slides
     presenter_title: str = ""
+    brand: Brand | Path | None = None  # a brand kit, or the YAML file holding one
     disclosure: bool | str = True  # the visible label: True (the default text), a text of your own, or False (none)
     variables: dict[str, Any] = Field(default_factory=dict)
 
@@ -405,6 +443,14 @@ def load_script(path: str | Path, variables: dict[str, Any] | None = None) -> Pr
         slides = [s for s in (_parse_markdown_slide(b, fences) for b in SLIDE_BREAK.split(body)) if s]
 
     meta_fields["variables"] = {**meta_vars, **variables}
+    brand, brand_dir = _load_brand(meta_fields.get("brand"), source)
+    if brand is not None:
+        meta_fields["brand"] = brand
+        for key in ("presenter_name", "presenter_title"):
+            if getattr(brand, key) and not meta_fields.get(key):
+                meta_fields[key] = getattr(brand, key)
+        if isinstance(slides, list):
+            slides = [*brand.intro, *slides, *brand.outro]
     if meta_fields.get("layout") is not None and isinstance(slides, list):  # the deck's default layout
         slides = [{"layout": meta_fields["layout"], **s} if isinstance(s, dict) and s.get("layout") is None else s
                   for s in slides]
@@ -415,6 +461,42 @@ def load_script(path: str | Path, variables: dict[str, Any] | None = None) -> Pr
     except TypeError as exc:
         raise AvatarError(source, f"unexpected structure: {exc}") from None
     return _resolve_paths(presentation, source.parent.resolve())
+
+
+def _load_brand(value: Any, source: Path) -> tuple[Brand | None, Path]:
+    """The brand kit from the front matter: a mapping, or a YAML file's path (relative to the script)."""
+    if value is None:
+        return None, source.parent
+    folder = source.parent.resolve()
+    where = source
+    if isinstance(value, (str, Path)):
+        path = Path(value).expanduser()
+        path = path if path.is_absolute() else folder / path
+        if not path.is_file():
+            raise AvatarError(path, "brand kit not found")
+        try:
+            value = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise AvatarError(path, f"cannot read the brand kit: {str(exc).splitlines()[0]}") from None
+        folder, where = path.parent, path
+    if not isinstance(value, dict):
+        raise AvatarError(where, "brand: expected key: value pairs (colors, logo, fonts, ...)")
+    try:
+        brand = Brand.model_validate(value)
+    except ValidationError as exc:
+        raise AvatarError(where, f"brand: {_location(exc.errors())}") from None
+
+    def resolve(p: Path | None) -> Path | None:
+        return None if p is None else (p if p.expanduser().is_absolute() else folder / p)
+
+    brand.logo = resolve(brand.logo)
+    for face in ("regular", "bold", "heading", "mono"):
+        setattr(brand.fonts, face, resolve(getattr(brand.fonts, face)))
+    for slide in (*brand.intro, *brand.outro):  # intro and outro images are relative to the brand file too
+        for key in ("image", "audio"):
+            if isinstance(slide, dict) and isinstance(slide.get(key), str) and not Path(slide[key]).is_absolute():
+                slide[key] = str(folder / slide[key])
+    return brand, folder
 
 
 def _resolve_paths(presentation: Presentation, base: Path) -> Presentation:

@@ -147,6 +147,8 @@ class Theme:
     code_style: str = "default"
     description: str = ""
     mode: str = "light"
+    logo: Path | None = None        # a brand kit's logo, on every slide
+    logo_position: str = "top-right"
     _env: jinja2.Environment | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -207,6 +209,34 @@ class Theme:
         if self._env is None:
             self._env = _make_env(self)
         return self._env
+
+
+def brand_theme(theme: Theme, brand: Any, source: str | Path = "brand") -> Theme:
+    """The theme with a brand kit's colours, fonts and logo over its own (see avatar.script.Brand)."""
+    import dataclasses
+
+    unknown = set(brand.colors) - set(theme.colors)
+    if unknown:
+        raise AvatarError(source, f"brand colors: {', '.join(sorted(unknown))} not a colour of the theme "
+                                  f"(it has {', '.join(sorted(theme.colors))})")
+    fonts = {}
+    for face in ("regular", "bold", "heading", "mono"):
+        path = getattr(brand.fonts, face)
+        if path is not None:
+            if not Path(path).is_file():
+                raise AvatarError(path, "brand font file not found")
+            fonts[face] = Path(path)
+    if brand.logo is not None:
+        _open_image(Path(brand.logo), theme.font_files)  # fails now, naming the file, if it is not an image
+    regular = fonts.get("regular", theme.font_regular)
+    bold = fonts.get("bold", theme.font_bold)
+    heading = fonts.get("heading", fonts.get("bold", theme.font_heading))
+    mono = fonts.get("mono", theme.font_mono)
+    return dataclasses.replace(
+        theme, colors={**theme.colors, **brand.colors}, font_regular=regular, font_bold=bold, font_heading=heading,
+        font_mono=mono, family=_family_name(regular), bold_family=_family_name(bold),
+        heading_family=_family_name(heading), mono_family=_family_name(mono),
+        logo=Path(brand.logo) if brand.logo else None, logo_position=brand.logo_position, _env=None)
 
 
 def available_themes() -> list[str]:
@@ -898,6 +928,7 @@ def build_svg(slide: Slide, *, theme: Theme, size: tuple[int, int], index: int, 
             g=_with_shape(page_geometry(theme, size, placement), shape),
             lower_third=SimpleNamespace(name=clean_text(lower_third[0]), title=clean_text(lower_third[1])),
             image=image, theme=theme, disclosure=clean_text(disclosure or ""),
+            logo=_open_image(theme.logo, theme.font_files) if theme.logo else None,
             shown=len(slide.bullets) if shown is None else max(0, int(shown)),
         )
     except TextOverflow as exc:

@@ -70,7 +70,7 @@ RENDER_FLAGS = {"output": "--output", "portrait": "--portrait", "voice": "--voic
                 "landmarks": "--landmarks", "scorm": "--scorm", "jobs": "--jobs", "executor": "--executor",
                 "address": "--address", "sign_cert": "--sign-cert", "sign_key": "--sign-key",
                 "slides": "--slides", "preview": "--preview",
-                "burn_captions": "--burn-captions"}
+                "burn_captions": "--burn-captions", "sheet": "--sheet"}
 
 
 @contextmanager
@@ -126,6 +126,7 @@ def render(
     scorm: ScormOpt = False,
     slides: Optional[str] = typer.Option(None, "--slides", help="Render only these slides, e.g. 2-4 or 1,3,5-6."),
     preview: bool = typer.Option(False, "--preview", help="Fast and small: shorter side 360 px, 15 fps, fastest encoder preset."),
+    sheet: bool = typer.Option(False, "--sheet", help="Also write NAME.thumb.jpg and NAME.sheet.png, a contact sheet of every slide."),
     burn_captions: bool = typer.Option(False, "--burn-captions", help="Also draw the captions into the picture (two lines at most, theme-styled)."),
     sign_cert: SignCertOpt = None,
     sign_key: SignKeyOpt = None,
@@ -153,7 +154,7 @@ def render(
         with _options_named_as_flags():
             job = make_job(script, output, portrait=portrait, voice=voice, template=template, variables=variables,
                            fps=fps, size=size, seed=seed, captions=captions, landmarks=landmarks,
-                           scorm=scorm, slides=slides, preview=preview, burn_captions=burn_captions,
+                           scorm=scorm, slides=slides, preview=preview, burn_captions=burn_captions, sheet=sheet,
                            sign_cert=sign_cert, sign_key=sign_key)
         with Progress(*columns, console=err, disable=not show, transient=False) as bar:
             tasks: dict[str, int] = {}

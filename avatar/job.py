@@ -40,6 +40,7 @@ class RenderJob(BaseModel):
     landmarks: str = "mediapipe"  # the face landmark backend: mediapipe or face-alignment
     scorm: bool = False  # also write NAME.scorm.zip, a SCORM 1.2 package of the video for an LMS
     slides: tuple[int, ...] | None = None  # render only these slides (1-based; "2-4,7" is accepted)
+    sheet: bool = False  # also write NAME.thumb.jpg and NAME.sheet.png (a contact sheet of the slides)
     preview: bool = False  # fast and small: the shorter side 360 px, 15 fps, the fastest encoder preset
     sign_cert: Path | None = None  # C2PA signing certificate chain (PEM); default: the local self-signed identity
     sign_key: Path | None = None  # its private key (PEM)
@@ -79,14 +80,14 @@ class RenderJob(BaseModel):
     @field_validator("output")
     @classmethod
     def _output_can_be_written(cls, output: Path) -> Path:
-        from avatar.exporters import SCORM, SIDECARS
+        from avatar.exporters import SCORM, SHEET, SIDECARS, THUMBNAIL
 
         folder = output.parent if str(output.parent) else Path(".")
         if not folder.is_dir():
             raise ValueError(f"folder {folder} does not exist")
         if output.suffix.lower() != ".mp4":
             raise ValueError(f"must be an .mp4 file, got {output}")
-        for path in (output, *(sidecar.path_for(output) for sidecar in (*SIDECARS, SCORM))):
+        for path in (output, *(sidecar.path_for(output) for sidecar in (*SIDECARS, SCORM, THUMBNAIL, SHEET))):
             if path.is_dir():
                 raise ValueError(f"{path} is a folder, not a file name")
         return output

@@ -50,6 +50,27 @@ def sample_slides(picture: Path) -> dict[str, Slide]:
     }
 
 
+def frames_at(video: str | os.PathLike, times: Sequence[float]) -> list[Image.Image]:
+    """Frames of a video at these times (seconds), decoded from the nearest keyframe before each."""
+    import av
+
+    out = []
+    with av.open(str(video)) as container:
+        stream = container.streams.video[0]
+        base = stream.time_base
+        for t in times:
+            container.seek(max(0, int(t / base)), stream=stream, backward=True, any_frame=False)
+            chosen = None
+            for frame in container.decode(stream):
+                chosen = frame
+                if frame.time is not None and frame.time >= t - 0.5 * float(base or 0):
+                    break
+            if chosen is None:
+                raise ValueError(f"no frame at {t:.2f} s")
+            out.append(chosen.to_image())
+    return out
+
+
 def _sample_picture(path: Path, size: tuple[int, int] = (900, 600)) -> Path:
     """A soft gradient with a few shapes, standing in for a photo."""
     w, h = size

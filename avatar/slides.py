@@ -846,7 +846,7 @@ def page_geometry(theme: Theme, size: tuple[int, int], placement: str = "corner"
     elif placement == "side":
         label = SimpleNamespace(right=card.x + card.w - mx * 0.5, bottom=presenter.y - 0.9 * footer_size)
     elif placement == "full":
-        label = SimpleNamespace(right=width - mx * 0.5, bottom=top + 1.9 * footer_size)
+        label = SimpleNamespace(right=width - mx * 0.5, bottom=top + 0.06 * unit + 2.6 * footer_size)  # below a logo
     else:
         label = SimpleNamespace(right=width - mx, bottom=footer_rule_y - 0.6 * gap)
     return SimpleNamespace(

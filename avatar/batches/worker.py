@@ -76,13 +76,12 @@ def thumbnail(video: Path, width: int = 320) -> str | None:
     """A frame from a third of the way into the video as a JPEG data URI (None if unreadable)."""
     import av
 
+    from avatar.sheets import frames_at
+
     try:
         with av.open(str(video)) as container:
-            stream = container.streams.video[0]
-            if stream.duration and stream.time_base:
-                container.seek(int(stream.duration / 3), stream=stream)
-            frame = next(container.decode(stream))
-            image = frame.to_image()
+            duration = float(container.duration or 0) / 1e6
+        image = frames_at(video, [duration / 3])[0]
     except Exception:
         return None
     image.thumbnail((width, width))

@@ -13,6 +13,7 @@ from avatar.exporters.captions import SRT, VTT
 from avatar.exporters.manifest import MANIFEST
 from avatar.exporters.scorm import SCORM
 from avatar.exporters.sidecar import Sidecar, write_sidecars
+from avatar.exporters.sheet import SHEET, THUMBNAIL
 from avatar.exporters.transcript import TRANSCRIPT
 
 CAPTIONS: tuple[Sidecar, ...] = (SRT, VTT)
@@ -22,7 +23,8 @@ SIDECARS: tuple[Sidecar, ...] = (*CAPTIONS, TRANSCRIPT, MANIFEST)
 def sidecars_for(job) -> tuple[Sidecar, ...]:
     """What a job writes beside its video, in order; the manifest comes last, so a video whose
     manifest exists has everything that goes with it."""
-    return (*CAPTIONS, TRANSCRIPT, *((SCORM,) if job.scorm else ()), MANIFEST)
+    return (*CAPTIONS, TRANSCRIPT, *((SCORM,) if job.scorm else ()),
+            *((THUMBNAIL, SHEET) if job.sheet else ()), MANIFEST)
 
 
-__all__ = ["CAPTIONS", "MANIFEST", "SCORM", "SIDECARS", "SRT", "Sidecar", "TRANSCRIPT", "VTT", "sidecars_for", "write_sidecars"]
+__all__ = ["CAPTIONS", "MANIFEST", "SCORM", "SHEET", "SIDECARS", "SRT", "Sidecar", "THUMBNAIL", "TRANSCRIPT", "VTT", "sidecars_for", "write_sidecars"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 from typer.testing import CliRunner
 
 from avatar.cli import app
@@ -74,11 +76,18 @@ def test_check_passes_a_good_script_as_json(tmp_path):
 def test_slides_renders_a_subset_numbered_as_in_the_deck_and_preview_is_small(tmp_path):
     (tmp_path / "deck.md").write_text(GOOD.replace("size: 640x360", "size: 1280x720"), encoding="utf-8")
     result = CliRunner().invoke(app, ["render", str(tmp_path / "deck.md"), "-o", str(tmp_path / "part.mp4"),
-                                      "--slides", "2-3", "--preview", "--quiet"])
+                                      "--slides", "2-3", "--preview", "--sheet", "--quiet"])
     assert result.exit_code == 0, result.output
     manifest = json.loads((tmp_path / "part.json").read_text())
     assert [s["index"] for s in manifest["slides"]] == [2, 3] and manifest["slides"][0]["start"] == 0.0
     assert manifest["size"] == [640, 360] and manifest["fps"] == 15
+    # the thumbnail and the contact sheet: one labelled tile per rendered slide
+    from PIL import Image
+
+    sheet, thumb = Image.open(tmp_path / "part.sheet.png"), Image.open(tmp_path / "part.thumb.jpg")
+    assert sheet.width == 12 + 2 * (480 + 12) and thumb.size == (640, 360)
+    tiles = np.asarray(sheet.convert("RGB"))[12:12 + 270]
+    assert tiles[:, 12:492].std() > 10 and tiles[:, 504:984].std() > 10  # two slides drawn, not blank
     bad = CliRunner().invoke(app, ["render", str(tmp_path / "deck.md"), "-o", str(tmp_path / "x.mp4"), "--slides", "4"])
     assert bad.exit_code == 2 and "slide 4 is past the last slide (3)" in bad.output
     bad = CliRunner().invoke(app, ["render", str(tmp_path / "deck.md"), "-o", str(tmp_path / "x.mp4"), "--slides", "two"])

@@ -30,7 +30,7 @@ def check_job(job: RenderJob) -> CheckReport:
     from avatar.plan import DEFAULT_PORTRAIT
     from avatar.reveals import split_reveals
     from avatar.script import disclosure_text, load_script
-    from avatar.slides import _open_image, brand_theme, build_svg, load_theme
+    from avatar.slides import _open_image, brand_theme, build_svg, load_theme, presenter_theme
 
     report = CheckReport()
 
@@ -49,6 +49,8 @@ def check_job(job: RenderJob) -> CheckReport:
     theme = attempt(load_theme, meta.template)
     if theme is not None and meta.brand is not None:
         theme = attempt(brand_theme, theme, meta.brand, job.script)
+    if theme is not None:
+        theme = presenter_theme(theme, meta.presenter_shape, meta.presenter_corner)
     label = disclosure_text(meta)
     for number, slide in enumerate(presentation.slides, 1):
         image = None

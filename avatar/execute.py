@@ -77,7 +77,7 @@ def execute(plan: Plan, sinks: Sequence[FrameSink], progress: Progress | None = 
     """Render every slide of the plan into the sinks."""
     progress = progress or (lambda stage, done, total: None)
     renderers = {side: PresenterRenderer(rig) for side, rig in plan.rigs.items()}
-    shape = plan.meta.presenter_shape or plan.theme.presenter["shape"]
+    shape = plan.theme.presenter["shape"]
     lower_third = (plan.meta.presenter_name, plan.meta.presenter_title)
     stage = {"slides": 0.0, "motion": 0.0, "render+encode": 0.0}
     total, done = plan.n_frames, 0

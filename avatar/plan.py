@@ -26,7 +26,7 @@ from avatar.narration import SlidePlan, narrate, speech_spans, voice_for
 from avatar.music import MIX_RATE, MusicBed
 from avatar.provenance import Identity, load_identity, local_identity
 from avatar.script import Meta, Presentation, disclosure_text, load_script
-from avatar.slides import Theme, brand_theme, build_svg, check_slide, load_theme
+from avatar.slides import Theme, brand_theme, build_svg, check_slide, load_theme, presenter_theme
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +95,7 @@ def make_plan(job: RenderJob, *, warn: Callable[[str], None] | None = None,
     theme = load_theme(meta.template)
     if meta.brand is not None:
         theme = brand_theme(theme, meta.brand, job.script)
+    theme = presenter_theme(theme, meta.presenter_shape, meta.presenter_corner)
     box = theme.presenter_box(meta.size)
     for number, slide in enumerate(presentation.slides, 1):
         if slide.image is not None and not Path(slide.image).is_file():

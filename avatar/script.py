@@ -155,6 +155,7 @@ class Meta(BaseModel):
     presenter: Placement = "corner"  # the deck's default placement (a slide's directive overrides it)
     transition: Transition = "cut"  # into each slide: cut, or fade [seconds] (a crossfade, 0.5 s by default)
     presenter_shape: Literal["rounded", "circle"] | None = None  # the corner card (default: the theme's)
+    presenter_corner: Literal["bottom-right", "bottom-left", "top-right", "top-left"] | None = None
     presenter_name: str = ""  # shown in the lower third of full-frame slides
     presenter_title: str = ""
     brand: Brand | Path | None = None  # a brand kit, or the YAML file holding one

@@ -100,6 +100,7 @@ class _Margins(_Strict):
 
 class _Presenter(_Strict):
     shape: Literal["rounded", "circle"] = "rounded"  # the corner card
+    corner: Literal["bottom-right", "bottom-left", "top-right", "top-left"] = "bottom-right"
     side: int = Field(gt=0)
     reference_height: int = Field(gt=0)
     multiple: int = Field(2, ge=2)
@@ -164,7 +165,8 @@ class Theme:
         ``corner``: ``presenter.side`` px at ``presenter.reference_height`` (512 at 1080 by default),
         scaled with the slide height and rounded to a multiple of ``presenter.multiple`` (8 by
         default: 256 at 540, 344 at 720, 1024 at 2160), never more than half the slide width, in
-        the bottom-right corner ``presenter.margin`` of the height from both edges. ``side``: as
+        the bottom-right corner (``presenter.corner`` picks another) ``presenter.margin`` of the
+        height from both edges. ``side``: as
         large as fits the right third of the slide (the whole height on a portrait slide's lower
         third), centred in it. ``full``: the whole height (width, if narrower), centred.
         """
@@ -186,8 +188,9 @@ class Theme:
         side = round(p["side"] * height / p["reference_height"] / mult) * mult
         side = min(side, (width // 2) // mult * mult, (height - 2) // mult * mult)
         side = max(side, mult)
-        x = _even_floor(width - margin - side)
-        y = _even_floor(height - margin - side)
+        corner = p.get("corner", "bottom-right")
+        x = _even_floor(width - margin - side) if corner.endswith("right") else margin
+        y = _even_floor(height - margin - side) if corner.startswith("bottom") else margin
         return max(0, x), max(0, y), side, side
 
     def side_panel(self, size: tuple[int, int]) -> tuple[int, int, int, int]:
@@ -237,6 +240,16 @@ def brand_theme(theme: Theme, brand: Any, source: str | Path = "brand") -> Theme
         font_mono=mono, family=_family_name(regular), bold_family=_family_name(bold),
         heading_family=_family_name(heading), mono_family=_family_name(mono),
         logo=Path(brand.logo) if brand.logo else None, logo_position=brand.logo_position, _env=None)
+
+
+def presenter_theme(theme: Theme, shape: str | None = None, corner: str | None = None) -> Theme:
+    """The theme with the script's choice of corner-card shape and corner over its own."""
+    import dataclasses
+
+    if not shape and not corner:
+        return theme
+    presenter = {**theme.presenter, **({"shape": shape} if shape else {}), **({"corner": corner} if corner else {})}
+    return dataclasses.replace(theme, presenter=presenter, _env=None)
 
 
 def available_themes() -> list[str]:
@@ -813,10 +826,12 @@ def page_geometry(theme: Theme, size: tuple[int, int], placement: str = "corner"
     footer_size = s["footer"] * unit
     box = theme.presenter_box((width, height), placement)
     pad = p["padding"] * height
+    corner = p.get("corner", "bottom-right") if placement == "corner" else "bottom-right"
+    on_left, on_top = corner.endswith("left"), corner.startswith("top")
     if placement == "corner":
         bx, by, bw, bh = box
         card = SimpleNamespace(x=bx - pad, y=by - pad, w=bw + 2 * pad, h=bh + 2 * pad, r=p["radius"] * height)
-        footer_baseline = by + bh - 0.05 * footer_size
+        footer_baseline = height - bottom - 0.05 * footer_size if on_top else by + bh - 0.05 * footer_size
     elif placement == "side":
         px, py, pw, ph = theme.side_panel((width, height))
         card = SimpleNamespace(x=px, y=py, w=pw, h=ph, r=0.0)
@@ -825,23 +840,40 @@ def page_geometry(theme: Theme, size: tuple[int, int], placement: str = "corner"
         card = None
         footer_baseline = height - bottom - 0.05 * footer_size
     footer_rule_y = footer_baseline - 1.9 * footer_size
+    left = footer_left = mx
     if card is None:
         side_mode, body_right, body_bottom = False, width - mx, footer_rule_y - 0.75 * gap
         title_right = footer_right = width - mx
+    elif on_left:  # a left corner card: the text beside it on its right (landscape) or above/below it
+        beside_left = card.x + card.w + gap
+        side_mode = width - mx - beside_left >= 0.5 * width
+        body_right, body_bottom = width - mx, footer_rule_y - 0.75 * gap
+        if side_mode:
+            left = beside_left
+        elif on_top:
+            top = card.y + card.h + gap
+        else:
+            body_bottom = card.y - gap
+        title_right = footer_right = width - mx
+        footer_left = beside_left if not on_top else mx
     else:
-        # text beside the presenter (landscape) or above it (portrait / square)
+        # text beside the presenter (landscape) or above it (portrait / square); below a top card
         beside_right = card.x - gap
         side_mode = beside_right - mx >= 0.5 * width
         if side_mode:
             body_right, body_bottom = beside_right, footer_rule_y - 0.75 * gap
+        elif on_top:
+            body_right, body_bottom, top = width - mx, footer_rule_y - 0.75 * gap, card.y + card.h + gap
         else:
             body_right, body_bottom = width - mx, card.y - gap
         title_lines = s["title_max_lines"] * s["line_height"] * s["title"] * unit
-        title_right = width - mx if top + title_lines + gap < card.y else body_right
-        footer_right = card.x - gap if side_mode or placement == "corner" else width - mx
+        title_right = width - mx if (top + title_lines + gap < card.y and not on_top) else body_right
+        footer_right = card.x - gap if (side_mode or placement == "corner") and not on_top else width - mx
     presenter = SimpleNamespace(x=box[0], y=box[1], w=box[2], h=box[3]) if box else None
     # where the synthetic-presenter label goes: (right edge, bottom edge)
-    if placement == "corner":
+    if placement == "corner" and on_top:  # under the card
+        label = SimpleNamespace(right=card.x + card.w, bottom=card.y + card.h + 2.35 * footer_size)
+    elif placement == "corner":
         label = SimpleNamespace(right=card.x + card.w, bottom=card.y - 0.45 * footer_size)
     elif placement == "side":
         label = SimpleNamespace(right=card.x + card.w - mx * 0.5, bottom=presenter.y - 0.9 * footer_size)
@@ -850,7 +882,7 @@ def page_geometry(theme: Theme, size: tuple[int, int], placement: str = "corner"
     else:
         label = SimpleNamespace(right=width - mx, bottom=footer_rule_y - 0.6 * gap)
     return SimpleNamespace(
-        W=width, H=height, u=unit, mx=mx, top=top, gap=gap, placement=placement,
+        W=width, H=height, u=unit, mx=mx, left=left, footer_left=footer_left, top=top, gap=gap, placement=placement,
         shape=theme.presenter.get("shape", "rounded"),
         bottom=bottom, accent_bar=m["accent_bar"] * unit,
         presenter=presenter, card=card, label=label,

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from avatar.cli import app
 from avatar.script import Slide
-from avatar.slides import _rasterise, build_svg, load_theme
+from avatar.slides import _rasterise, build_svg, load_theme, presenter_theme
 
 HD = (1920, 1080)
 DECK = """---
@@ -129,3 +129,17 @@ def test_a_full_frame_slide_has_a_lower_third_over_the_presenter(rendered):
     navy = np.array([int(theme.colors["cover_background"][i:i + 2], 16) for i in (1, 3, 5)])
     lower_left = shown[len(shown) // 2][y + h - 60:y + h - 20, x:x + 20].astype(int)
     assert (np.abs(lower_left - navy).max(axis=2) < 40).mean() > 0.5  # the lower third's panel, over the photo
+
+
+@pytest.mark.parametrize("corner", ["bottom-right", "bottom-left", "top-right", "top-left"])
+@pytest.mark.parametrize("size", [(960, 540), (540, 960)])
+def test_any_corner_keeps_text_and_the_label_off_the_presenter(corner, size):
+    theme = presenter_theme(load_theme("default"), corner=corner)
+    slide = Slide(title="A title long enough to matter", bullets=["first point of a few words", "second point"],
+                  narration="x")
+    svg = build_svg(slide, theme=theme, size=size, index=1, count=1, deck_title="Deck", disclosure="AI-generated")
+    plain = _rasterise(re.sub(r"<text\b.*?</text>", "", svg, flags=re.S), theme, "test")
+    text = np.abs(_rasterise(svg, theme, "test").astype(int) - plain.astype(int)).max(axis=2) > 24
+    x, y, w, h = theme.presenter_box(size)
+    assert (x + w / 2 < size[0] / 2) == corner.endswith("left") and (y + h / 2 < size[1] / 2) == corner.startswith("top")
+    assert text.sum() > 500 and not text[y - 4:y + h + 4, x - 4:x + w + 4].any()

@@ -13,8 +13,8 @@ def result_for(output: Path) -> RenderResult:
                         wall_time=0.5, provider="CPUExecutionProvider", slides=1)
 
 
-def test_every_render_writes_srt_vtt_and_a_manifest_beside_the_video():
-    assert [s.suffix for s in SIDECARS] == [".srt", ".vtt", ".json"]
+def test_every_render_writes_srt_vtt_a_transcript_and_a_manifest_beside_the_video():
+    assert [s.suffix for s in SIDECARS] == [".srt", ".vtt", ".txt", ".json"]
     assert SIDECARS[0].path_for(Path("/v/talk.mp4")) == Path("/v/talk.srt")
 
 

@@ -6,6 +6,7 @@ composed onto the slide and handed on one at a time. Nothing holds the whole vid
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +19,7 @@ import numpy as np
 from avatar.compose import Band, circle_mask, compose, with_captions
 from avatar.narration import LEAD_IN, padded, slide_motion
 from avatar.plan import Plan, Progress
+from avatar.face.rig import portrait_alpha
 from avatar.presenter.renderer import PresenterRenderer
 from avatar.reveals import FADE, RevealSchedule, crossfade, reveal_frames
 from avatar.script import disclosure_text, transition_seconds
@@ -85,6 +87,15 @@ def execute(plan: Plan, sinks: Sequence[FrameSink], progress: Progress | None = 
 
     disclosure = disclosure_text(plan.meta)
 
+    @functools.lru_cache(maxsize=8)
+    def masks(side: int, circle: bool) -> np.ndarray | None:
+        """Where the presenter shows in its square: inside a circle card, and where the portrait is
+        not transparent (None: everywhere)."""
+        alpha = portrait_alpha(plan.portrait, plan.rigs[side], side)
+        if circle:
+            return circle_mask(side) * (alpha if alpha is not None else 1.0)
+        return alpha
+
     bands: dict[tuple[str, str], Band | None] = {}
 
     def caption_bands(slide, box) -> list[tuple[int, int, Band | None]]:
@@ -145,7 +156,7 @@ def execute(plan: Plan, sinks: Sequence[FrameSink], progress: Progress | None = 
             previous = schedule.states[-1]
             if plan.meta.captions == "burned":
                 backgrounds = with_captions(backgrounds, caption_bands(slide, box), box)
-            mask = circle_mask(box[2]) if box and slide.placement == "corner" and shape == "circle" else None
+            mask = masks(box[2], circle=slide.placement == "corner" and shape == "circle") if box else None
             for frame in compose(backgrounds, frames, box, mask=mask, overlay=overlay):
                 for sink in sinks:
                     sink.write_frame(frame)

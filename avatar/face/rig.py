@@ -30,7 +30,7 @@ from avatar.parameters import BY_NAME, REGISTRY
 
 log = logging.getLogger(__name__)
 
-RIG_VERSION = 12
+RIG_VERSION = 13  # 13: transparent portraits are flattened onto grey, not black
 MIN_FACE_PX = 64  # smaller faces are refused
 SHARP_FACE_PX = 96  # smaller faces render, upscaled, with a warning that they will look soft
 UPPER_LIP_SHARE = 0.4  # closing a photo's parted lips, the upper lip covers this share of the gap
@@ -84,15 +84,47 @@ def photo_hash(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
-def load_portrait(path: Path) -> np.ndarray:
+# transparent parts of a portrait are flattened onto this grey for the rig (the compositor then
+# shows the slide there, through portrait_alpha)
+TRANSPARENT_FILL = 128
+
+
+def _decode(path: Path) -> np.ndarray:
     path = Path(path)
     if not path.is_file():
         raise AvatarError(path, "portrait not found")
     data = np.frombuffer(path.read_bytes(), np.uint8)
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if len(data) else None
     if image is None:
         raise AvatarError(path, "not an image OpenCV can read (use JPEG or PNG)")
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    if image.dtype != np.uint8:
+        image = (image / (256 if image.dtype == np.uint16 else image.max() or 1)).astype(np.uint8)
+    if image.ndim == 2:
+        image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    return image
+
+
+def load_portrait(path: Path) -> np.ndarray:
+    """The portrait as RGB; a transparent background is flattened onto mid grey."""
+    image = _decode(path)
+    if image.shape[2] == 4:
+        alpha = image[..., 3:].astype(np.float32) / 255
+        image = (image[..., :3] * alpha + TRANSPARENT_FILL * (1 - alpha) + 0.5).astype(np.uint8)
+    return cv2.cvtColor(image[..., :3], cv2.COLOR_BGR2RGB)
+
+
+def portrait_alpha(path: Path, rig: "Rig", side: int) -> np.ndarray | None:
+    """The portrait's own transparency over the rig's crop, (side, side) float32 0..1; None for an
+    opaque portrait (no alpha channel, or one that is opaque everywhere in the crop)."""
+    image = _decode(path)
+    if image.shape[2] != 4:
+        return None
+    x0, y0, crop_side = rig.crop
+    scale = side / crop_side
+    affine = np.array([[scale, 0, -x0 * scale], [0, scale, -y0 * scale]])
+    alpha = cv2.warpAffine(image[..., 3], affine, (side, side), flags=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_REPLICATE).astype(np.float32) / 255
+    return None if alpha.min() > 0.995 else alpha
 
 
 LANDMARK_BACKENDS = ("mediapipe", "face-alignment")

@@ -143,3 +143,30 @@ def test_any_corner_keeps_text_and_the_label_off_the_presenter(corner, size):
     x, y, w, h = theme.presenter_box(size)
     assert (x + w / 2 < size[0] / 2) == corner.endswith("left") and (y + h / 2 < size[1] / 2) == corner.startswith("top")
     assert text.sum() > 500 and not text[y - 4:y + h + 4, x - 4:x + w + 4].any()
+
+
+def test_a_transparent_portrait_shows_the_slide_behind_it(tmp_path):
+    import cv2
+
+    from tests.conftest import PORTRAIT
+
+    image = cv2.imread(str(PORTRAIT))
+    h, w = image.shape[:2]
+    alpha = np.zeros((h, w), np.uint8)
+    cv2.ellipse(alpha, (w // 2, int(h * 0.55)), (int(w * 0.36), int(h * 0.5)), 0, 0, 360, 255, -1)
+    rgba = np.dstack([image, alpha])
+    rgba[alpha == 0, :3] = 0  # what a cut-out's transparent pixels usually hold: black
+    cv2.imwrite(str(tmp_path / "cutout.png"), rgba)
+    (tmp_path / "deck.md").write_text("---\nsize: 640x360\nvoice: en-us\nportrait: cutout.png\n---\n# A\n- b\n"
+                                      "<!-- Mama made maps. -->\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["render", str(tmp_path / "deck.md"), "-o", str(tmp_path / "out.mp4"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "out.json").read_text())
+    x, y, w, h = manifest["slides"][0]["presenter_box"]
+    with av.open(str(tmp_path / "out.mp4")) as container:
+        frame = list(container.decode(video=0))[10].to_ndarray(format="rgb24").astype(int)
+    card = np.array([int(load_theme("default").colors["card"][i:i + 2], 16) for i in (1, 3, 5)])
+    corner = frame[y:y + 8, x:x + 8]
+    assert (np.abs(corner - card).max(axis=2) < 12).all()  # the card shows through, not black
+    centre = frame[y + h // 2 - 4:y + h // 2 + 4, x + w // 2 - 4:x + w // 2 + 4]
+    assert (np.abs(centre - card).max(axis=2) > 30).any()  # the face is there

@@ -27,6 +27,7 @@ class CheckReport:
 
 
 def check_job(job: RenderJob) -> CheckReport:
+    from avatar.audio import read_mono
     from avatar.plan import DEFAULT_PORTRAIT
     from avatar.reveals import split_reveals
     from avatar.script import disclosure_text, load_script
@@ -59,7 +60,7 @@ def check_job(job: RenderJob) -> CheckReport:
             if image is None:
                 continue
         if slide.audio is not None:
-            attempt(_check_audio, Path(slide.audio))
+            attempt(read_mono, Path(slide.audio))
         if theme is not None:
             attempt(build_svg, slide, theme=theme, size=meta.size, index=number, count=len(presentation.slides),
                     deck_title=meta.title, image=image, source=job.script, disclosure=label)
@@ -79,19 +80,6 @@ def check_job(job: RenderJob) -> CheckReport:
 
         attempt(load_identity, job.sign_cert, job.sign_key)
     return report
-
-
-def _check_audio(path: Path) -> None:
-    import soundfile
-
-    if not path.is_file():
-        raise AvatarError(path, "audio file not found")
-    try:
-        info = soundfile.info(str(path))
-    except Exception as exc:  # soundfile raises its own error types
-        raise AvatarError(path, f"not an audio file soundfile can read ({exc.__class__.__name__})") from None
-    if info.frames == 0:
-        raise AvatarError(path, "the recording is empty")
 
 
 def _check_voice(presentation, voice: str | None) -> None:

@@ -16,6 +16,7 @@ import numpy as np
 from scipy.ndimage import uniform_filter1d
 from scipy.signal import resample_poly
 
+from avatar.audio import read_mono
 from avatar.errors import AvatarError
 from speech.loudness import DEFAULT_TARGET_LUFS, integrated_loudness
 
@@ -28,16 +29,8 @@ FADE_IN, FADE_OUT = 1.5, 2.5  # s, at the start and the end of the video
 
 def load_music(path: str | Path, rate: int) -> np.ndarray:
     """The file as mono float32 at `rate` (WAV, FLAC, MP3, OGG, AIFF)."""
-    import soundfile
-
     path = Path(path)
-    if not path.is_file():
-        raise AvatarError(path, "music file not found")
-    try:
-        samples, source_rate = soundfile.read(str(path), dtype="float32", always_2d=True)
-    except Exception as exc:  # soundfile raises its own error types
-        raise AvatarError(path, f"not an audio file soundfile can read ({exc.__class__.__name__})") from None
-    mono = samples.mean(axis=1)
+    mono, source_rate = read_mono(path, "music file")
     if len(mono) < source_rate * 0.5:
         raise AvatarError(path, "the music is shorter than half a second")
     if int(source_rate) != rate:

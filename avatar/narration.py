@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
+from avatar.audio import read_mono
 from avatar.captions import Cue, cues_from_words
 from avatar.errors import AvatarError
 from avatar.reveals import reveal_times, split_reveals
@@ -62,17 +63,8 @@ def voice_for(presentation: Presentation, voice: str | None) -> tuple[str, str |
 
 
 def _load_recording(path: Path) -> Utterance:
-    import soundfile
-
-    if not path.is_file():
-        raise AvatarError(path, "audio file not found")
-    try:
-        samples, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
-    except Exception as exc:  # soundfile raises its own error types
-        raise AvatarError(path, f"not an audio file soundfile can read ({exc.__class__.__name__})") from None
-    if len(samples) == 0:
-        raise AvatarError(path, "the recording is empty")
-    return Utterance(samples=normalize_loudness(samples.mean(axis=1), int(rate)), sample_rate=int(rate))
+    samples, rate = read_mono(path, "audio file")
+    return Utterance(samples=normalize_loudness(samples, rate), sample_rate=rate)
 
 
 def _speaker(presentation: Presentation, slide: Slide, engine: str, voice: str | None) -> Callable[[], Utterance]:

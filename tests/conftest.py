@@ -8,30 +8,27 @@ PORTRAIT = REPO / "avatar" / "assets" / "portraits" / "grace_hopper.jpg"
 ASTRONAUT = REPO / "tests" / "data" / "astronaut.png"
 
 
+def _own_folder(tmp_path_factory, variable: str, name: str):
+    folder = tmp_path_factory.mktemp(name)
+    old = os.environ.get(variable)
+    os.environ[variable] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop(variable, None)
+    else:
+        os.environ[variable] = old
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_cache(tmp_path_factory):
     """Rig caches go to a per-session folder, never the user's cache."""
-    folder = tmp_path_factory.mktemp("cache")
-    old = os.environ.get("AVATAR_CACHE_DIR")
-    os.environ["AVATAR_CACHE_DIR"] = str(folder)
-    yield folder
-    if old is None:
-        os.environ.pop("AVATAR_CACHE_DIR", None)
-    else:
-        os.environ["AVATAR_CACHE_DIR"] = old
+    yield from _own_folder(tmp_path_factory, "AVATAR_CACHE_DIR", "cache")
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_config(tmp_path_factory):
     """The local signing identity goes to a per-session folder, never the user's config."""
-    folder = tmp_path_factory.mktemp("config")
-    old = os.environ.get("AVATAR_CONFIG_DIR")
-    os.environ["AVATAR_CONFIG_DIR"] = str(folder)
-    yield folder
-    if old is None:
-        os.environ.pop("AVATAR_CONFIG_DIR", None)
-    else:
-        os.environ["AVATAR_CONFIG_DIR"] = old
+    yield from _own_folder(tmp_path_factory, "AVATAR_CONFIG_DIR", "config")
 
 
 @pytest.fixture(scope="session")

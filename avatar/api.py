@@ -67,7 +67,7 @@ def render_job(job: RenderJob, *, progress: Progress | None = None,
     result = RenderResult(
         output=job.output, captions=[sidecar.path_for(job.output) for sidecar in CAPTIONS],
         manifest=MANIFEST.path_for(job.output), duration=plan.duration, wall_time=wall,
-        provider=rendered.provider, slides=len(plan.slides),
+        provider=rendered.provider, slides=len(plan.slides), reused_slides=rendered.reused_slides,
         timings={name: round(seconds, 3) for name, seconds in {**plan.timings, **rendered.timings}.items()})
     write_sidecars(plan, result, sidecars_for(job))
     return result

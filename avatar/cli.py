@@ -171,7 +171,8 @@ def render(
             "output": str(result.output), "captions": [str(p) for p in result.captions],
             "manifest": str(result.manifest), "duration": round(result.duration, 3),
             "wall_time": round(result.wall_time, 3), "speed": round(result.speed, 2),
-            "provider": result.provider, "slides": result.slides, "warnings": warnings,
+            "provider": result.provider, "slides": result.slides, "reused_slides": result.reused_slides,
+            "warnings": warnings,
         }))
     elif not quiet:
         err.print(f"[green]wrote[/] {result.output} ({result.duration:.1f} s video in {result.wall_time:.1f} s, "

@@ -18,7 +18,7 @@ import os
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import av
 import cv2
@@ -173,9 +173,13 @@ class Mp4Writer:
         audio_bitrate: int = 128_000,
         threads: int = 0,
         finish: Callable[[Path, Path], Path] | None = None,
+        video_template: Path | None = None,
+        segments: bool = False,
     ):
         self.path = Path(path)
         self.finish = finish
+        self.video_template = video_template  # an encode_segment() file: the video is copied, not encoded
+        self.segments = segments or video_template is not None  # the first write_segment() is the template
         folder = self.path.parent if str(self.path.parent) else Path(".")
         if not folder.is_dir():
             raise AvatarError(self.path, f"folder {folder} does not exist")
@@ -209,7 +213,8 @@ class Mp4Writer:
     # ---- lifecycle ---------------------------------------------------------------------------
 
     def __enter__(self) -> "Mp4Writer":
-        self._open()
+        if not self.segments:  # with segments the file opens at the first one (its stream is the template)
+            self._open()
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -242,20 +247,11 @@ class Mp4Writer:
         # "encoder" is always overwritten by libavformat with its own name; keep ours in comment
         c.metadata.update(meta)
 
-        options = {"preset": str(self.preset), "crf": str(self.crf)}
-        v = c.add_stream("libx264", rate=self.fps, options=options)
-        v.width, v.height = self.width, self.height
-        v.pix_fmt = "yuv420p"
-        cc = v.codec_context
-        cc.time_base = 1 / self.fps
-        cc.thread_type = "FRAME"
-        if self.threads:
-            cc.thread_count = self.threads
-        cc.color_primaries = _SMPTE170M
-        cc.color_trc = _SMPTE170M
-        cc.colorspace = _SMPTE170M
-        cc.color_range = _RANGE_MPEG
-        self._vstream = v
+        if self.video_template is not None:  # video comes as encoded segments (write_segment)
+            with av.open(str(self.video_template)) as template:
+                self._vstream = c.add_stream_from_template(template.streams.video[0])
+        else:
+            self._vstream = add_h264_stream(c, self.width, self.height, self.fps, self.preset, self.crf, self.threads)
 
         # the fast coder is ~5x quicker than FFmpeg's default two-loop search, inaudibly for speech
         a = c.add_stream("aac", rate=self.audio_rate, layout="mono", options={"aac_coder": "fast"})
@@ -302,7 +298,8 @@ class Mp4Writer:
             if self.frames_written == 0:
                 raise AvatarError(self.path, "no video frames were written")
             c = self._container
-            c.mux(self._vstream.encode(None))
+            if not self.segments:
+                c.mux(self._vstream.encode(None))
             total = int(round(self.frames_written * self.audio_rate / self.fps))
             self._pad_or_trim_audio(total)
             self._encode_audio(total, final=True)
@@ -351,17 +348,39 @@ class Mp4Writer:
         if yuv420.shape != expected or yuv420.dtype != np.uint8:
             raise ValueError(f"expected uint8 I420 frame of shape {expected}, "
                              f"got {yuv420.dtype} {yuv420.shape}")
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(yuv420), format="yuv420p")
-        frame.pts = self.frames_written
-        frame.time_base = self._vstream.codec_context.time_base
-        frame.color_primaries = _SMPTE170M
-        frame.color_trc = _SMPTE170M
-        frame.colorspace = _SMPTE170M
-        frame.color_range = _RANGE_MPEG
+        frame = video_frame(yuv420, self.frames_written, self._vstream.codec_context.time_base)
         self._container.mux(self._vstream.encode(frame))
         self.frames_written += 1
         self._mux_cues()
         self._encode_audio(self._audio_horizon())
+
+    def write_segment(self, segment: Path) -> int:
+        """Copy an :func:`encode_segment` file's video after the frames so far (no re-encoding);
+        returns its number of frames. Needs ``video_template`` (a segment with the same settings)."""
+        if not self.segments:
+            raise RuntimeError("write_segment needs an Mp4Writer made with segments=True")
+        if self.video_template is None:
+            self.video_template = Path(segment)
+        if self._container is None:
+            self._open()
+        frame_base = Fraction(1, 1) / self.fps
+        count = 0
+        with av.open(str(segment)) as source:
+            stream = source.streams.video[0]
+            for packet in source.demux(stream):
+                if packet.pts is None or packet.size == 0:
+                    continue
+                index = int(round(float(packet.pts * stream.time_base) / float(frame_base)))
+                packet.stream = self._vstream
+                packet.time_base = frame_base
+                packet.pts = packet.dts = self.frames_written + index
+                packet.duration = 1
+                self._container.mux(packet)
+                count += 1
+        self.frames_written += count
+        self._mux_cues()
+        self._encode_audio(self._audio_horizon())
+        return count
 
     # ---- audio -------------------------------------------------------------------------------
 
@@ -471,8 +490,70 @@ class Mp4Writer:
             self._container.mux(packet)
 
 
+def add_h264_stream(container, width: int, height: int, fps: Fraction, preset: str, crf: int | float,
+                    threads: int = 0, segment: bool = False):
+    """The H.264 stream every video uses (BT.601 limited range, frame threads). A `segment` (a
+    slide encoded on its own, to be copied into a video later) has no B-frames, so segments join
+    with rising timestamps."""
+    options = {"preset": str(preset), "crf": str(crf)}
+    if segment:
+        options["x264-params"] = "bframes=0"
+    v = container.add_stream("libx264", rate=fps, options=options)
+    v.width, v.height = width, height
+    v.pix_fmt = "yuv420p"
+    cc = v.codec_context
+    cc.time_base = 1 / fps
+    cc.thread_type = "FRAME"
+    if threads:
+        cc.thread_count = threads
+    cc.color_primaries = _SMPTE170M
+    cc.color_trc = _SMPTE170M
+    cc.colorspace = _SMPTE170M
+    cc.color_range = _RANGE_MPEG
+    return v
+
+
+def video_frame(yuv420: np.ndarray, pts: int, time_base) -> "av.VideoFrame":
+    frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(yuv420), format="yuv420p")
+    frame.pts = pts
+    frame.time_base = time_base
+    frame.color_primaries = _SMPTE170M
+    frame.color_trc = _SMPTE170M
+    frame.colorspace = _SMPTE170M
+    frame.color_range = _RANGE_MPEG
+    return frame
+
+
+def encode_segment(frames: Iterable[np.ndarray], path: Path, *, width: int, height: int, fps: float | Fraction,
+                   preset: str = "veryfast", crf: int | float = 23, threads: int = 0,
+                   each: Callable[[], None] | None = None) -> int:
+    """Encode I420 frames into a video-only segment file at `path` (written to a hidden partial file,
+    then renamed); returns the number of frames. `each` runs after every frame (progress)."""
+    fps = _as_fraction(fps)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    tmp = partial_path(path)
+    count = 0
+    try:
+        with av.open(str(tmp), "w", format="mp4") as container:
+            stream = add_h264_stream(container, width, height, fps, preset, crf, threads, segment=True)
+            for yuv in frames:
+                container.mux(stream.encode(video_frame(yuv, count, stream.codec_context.time_base)))
+                count += 1
+                if each is not None:
+                    each()
+            container.mux(stream.encode(None))
+        commit_partial(tmp, path)
+    except BaseException:
+        discard_partial(tmp)
+        raise
+    return count
+
+
 __all__ = [
     "ASS_HEADER",
+    "add_h264_stream",
+    "encode_segment",
+    "video_frame",
     "Chapter",
     "Mp4Writer",
     "paste_rgb_into_yuv420",

@@ -1,12 +1,14 @@
-"""Plan -> frames and program audio, streamed into frame sinks (the MP4 exporter) slide by slide.
+"""Plan -> the video's slides and program audio, streamed into sinks (the MP4 exporter) slide by slide.
 
-Per slide: the slide image (rasterised one slide ahead on a worker thread), the slide's audio and
-the presenter's motion for it (:func:`avatar.narration.slide_motion`), then presenter frames
-composed onto the slide and handed on one at a time. Nothing holds the whole video.
+Per slide (prepared one slide ahead on a worker thread): its SVG images and audio, and the key of
+its segment (:mod:`avatar.segments`). A slide whose segment is cached is copied as it is; any
+other is drawn (its images rasterised, the presenter's motion made and rendered, composed onto
+the slide) and encoded into a new segment first. Nothing holds the whole video.
 """
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -16,23 +18,26 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
+import avatar
 from avatar.compose import Band, circle_mask, compose, with_captions
-from avatar.narration import LEAD_IN, padded, slide_motion
+from avatar.encode import encode_segment
+from avatar.face.rig import RIG_VERSION, portrait_alpha
+from avatar.narration import LEAD_IN, motion_for, padded
 from avatar.plan import Plan, Progress
-from avatar.face.rig import portrait_alpha
 from avatar.presenter.renderer import PresenterRenderer
+from avatar.segments import cached_segment, prune, segment_key, touch
 from avatar.reveals import FADE, RevealSchedule, crossfade, reveal_frames
 from avatar.script import disclosure_text, transition_seconds
-from avatar.slides import render_caption, render_overlay, render_slide
+from avatar.slides import rasterise_slide, render_caption, render_overlay, slide_svg
 
 
 class FrameSink(Protocol):
-    """Where execution streams the program: audio placed on the video's clock, then frames in order
-    (:class:`avatar.encode.Mp4Writer` is one)."""
+    """Where execution streams the program: each slide's encoded segment in order, and its audio
+    placed on the video's clock (:class:`avatar.encode.Mp4Writer` made with ``segments=True``)."""
 
     def write_audio(self, samples: np.ndarray, sample_rate: int, at: float | None = None) -> None: ...
 
-    def write_frame(self, yuv420: np.ndarray) -> None: ...
+    def write_segment(self, segment: Path) -> int: ...
 
 
 @dataclass
@@ -42,6 +47,7 @@ class Rendered:
     frames: int
     provider: str
     timings: dict[str, float]  # slides, motion, render+encode
+    reused_slides: int = 0  # slides whose cached segment was copied, not drawn again
 
 
 @dataclass
@@ -53,6 +59,7 @@ class RenderResult:
     wall_time: float
     provider: str
     slides: int
+    reused_slides: int = 0  # slides copied from the segment cache
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -82,8 +89,13 @@ def execute(plan: Plan, sinks: Sequence[FrameSink], progress: Progress | None = 
     shape = plan.theme.presenter["shape"]
     lower_third = (plan.meta.presenter_name, plan.meta.presenter_title)
     stage = {"slides": 0.0, "motion": 0.0, "render+encode": 0.0}
-    total, done = plan.n_frames, 0
+    total, done = plan.n_frames, [0]
     slides = plan.slides
+
+    def tick(frames: int) -> None:
+        before, done[0] = done[0], done[0] + frames
+        if done[0] // 10 != before // 10 or done[0] == total:
+            progress("render", done[0], total)
 
     disclosure = disclosure_text(plan.meta)
 
@@ -110,59 +122,97 @@ def execute(plan: Plan, sinks: Sequence[FrameSink], progress: Progress | None = 
             out.append((first, round((cue.end - slide.start) * plan.fps), bands[key]))
         return out
 
-    def slide_image(i: int) -> tuple[RevealSchedule, np.ndarray | None]:
-        """The slide as shown, and again after each of its reveals (all bullets in the last), and
-        what it draws over the presenter."""
-        shown = [*range(len(slides[i].reveals)), None] if slides[i].reveals else [None]
-        args = dict(theme=plan.theme, size=plan.size, index=slides[i].index + 1, count=len(plan.presentation.slides),
-                    deck_title=plan.meta.title, placement=slides[i].placement, shape=shape, lower_third=lower_third)
-        states = [render_slide(slides[i].slide, base_dir=plan.job.script.parent, source=plan.job.script,
-                               disclosure=disclosure, shown=k, **args) for k in shown]
-        box = plan.theme.presenter_box(plan.size, slides[i].placement)
-        overlay = render_overlay(slides[i].slide, box=box, **args) if box and slides[i].placement == "full" else None
-        schedule = RevealSchedule(states, reveal_frames(slides[i].reveals, slides[i].start, plan.fps),
-                                  fade_frames=max(1, round(FADE * plan.fps)))
-        return schedule, overlay
+    font_digest = hashlib.sha256(b"".join(Path(f).read_bytes() for f in plan.theme.font_files)).hexdigest()
+    portrait_digest = hashlib.sha256(plan.portrait.read_bytes()).hexdigest()
+    fade_frames = max(1, round(FADE * plan.fps))
 
-    # the next slide is rasterised on a worker thread while this one's frames are encoded
+    def slide_args(i: int) -> dict:
+        return dict(theme=plan.theme, size=plan.size, index=slides[i].index + 1, count=len(plan.presentation.slides),
+                    deck_title=plan.meta.title, placement=slides[i].placement, shape=shape, lower_third=lower_third)
+
+    def slide_svgs(i: int) -> list[str]:
+        """The slide's SVG as shown, and again after each of its reveals (all bullets in the last)."""
+        shown = [*range(len(slides[i].reveals)), None] if slides[i].reveals else [None]
+        return [slide_svg(slides[i].slide, base_dir=plan.job.script.parent, source=plan.job.script,
+                          disclosure=disclosure, shown=k, **slide_args(i)) for k in shown]
+
+    def prepare(i: int) -> dict:
+        """Slide i's images, audio and segment key (on the worker thread, one slide ahead)."""
+        slide = slides[i]
+        svgs = slide_svgs(i)
+        box = plan.theme.presenter_box(plan.size, slide.placement)
+        utterance = padded(slide.audio(), LEAD_IN)
+        fade = round(transition_seconds(slide.slide.transition or plan.meta.transition) * plan.fps)
+        fade = min(fade, slide.n_frames - 1) if i else 0
+        key = segment_key({
+            "version": avatar.__version__, "rig": RIG_VERSION, "size": plan.size, "fps": plan.fps,
+            "preset": plan.preset, "svgs": [svg.encode() for svg in svgs], "fonts": font_digest,
+            "reveals": reveal_frames(slide.reveals, slide.start, plan.fps), "fade_frames": fade_frames,
+            "crossfade": [fade, slide_svgs(i - 1)[-1].encode()] if fade else None,
+            "captions": [(c.text, round(c.start - slide.start, 3), round(c.end - slide.start, 3)) for c in slide.cues]
+            if plan.meta.captions == "burned" else None,
+            "audio": np.ascontiguousarray(utterance.samples, np.float32).tobytes(), "rate": utterance.sample_rate,
+            "phones": [(ph.symbol, ph.start, ph.end, ph.stress) for ph in utterance.phones],
+            "n_frames": slide.n_frames, "seed": plan.meta.seed, "slide": slide.index, "box": box, "shape": shape,
+            "lower_third": lower_third, "portrait": portrait_digest, "landmarks": plan.job.landmarks,
+        })
+        path = cached_segment(key, slide.n_frames)
+        return {"svgs": svgs, "box": box, "utterance": utterance, "fade": fade, "path": path,
+                "hit": path.is_file()}
+
     previous: np.ndarray | None = None  # the last slide's final image, for a crossfade into the next
+    reused = 0
+    # the next slide is prepared on a worker thread while this one's frames are encoded
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="slides") as ahead:
-        upcoming = ahead.submit(slide_image, 0)
+        upcoming = ahead.submit(prepare, 0)
         for i, slide in enumerate(slides):
             t = time.perf_counter()
-            schedule, overlay = upcoming.result()
+            job = upcoming.result()
             if i + 1 < len(slides):
-                upcoming = ahead.submit(slide_image, i + 1)
+                upcoming = ahead.submit(prepare, i + 1)
+            box, utterance, path = job["box"], job["utterance"], job["path"]
+            states = None if job["hit"] else [rasterise_slide(svg, slide.slide, plan.theme, plan.size)
+                                              for svg in job["svgs"]]
             stage["slides"] += time.perf_counter() - t
-            t = time.perf_counter()
-            box = plan.theme.presenter_box(plan.size, slide.placement)
-            if box is None:  # voice-over: no presenter, so no motion either
-                utterance, frames = padded(slide.audio(), LEAD_IN), itertools.repeat(None, slide.n_frames)
+            if job["hit"]:
+                touch(path)
+                reused += 1
             else:
-                utterance, track = slide_motion(slide, plan.fps, plan.meta.seed)
-                frames = renderers[box[2]].frames(track)
-            stage["motion"] += time.perf_counter() - t
+                t = time.perf_counter()
+                if box is None:  # voice-over: no presenter, so no motion either
+                    frames = itertools.repeat(None, slide.n_frames)
+                else:
+                    frames = renderers[box[2]].frames(motion_for(utterance, plan.fps, slide.n_frames,
+                                                                 seed=plan.meta.seed, slide_index=slide.index))
+                stage["motion"] += time.perf_counter() - t
+                t = time.perf_counter()
+                schedule = RevealSchedule(states, reveal_frames(slide.reveals, slide.start, plan.fps), fade_frames)
+                backgrounds = schedule.backgrounds(slide.n_frames)
+                if job["fade"]:
+                    if previous is None:  # the slide before was reused: draw its last picture
+                        previous = rasterise_slide(slide_svgs(i - 1)[-1], slides[i - 1].slide, plan.theme, plan.size)
+                    backgrounds = crossfade(previous, backgrounds, job["fade"])
+                if plan.meta.captions == "burned":
+                    backgrounds = with_captions(backgrounds, caption_bands(slide, box), box)
+                overlay = (render_overlay(slide.slide, box=box, **slide_args(i))
+                           if box and slide.placement == "full" else None)
+                mask = masks(box[2], circle=slide.placement == "corner" and shape == "circle") if box else None
+                composed = compose(backgrounds, frames, box, mask=mask, overlay=overlay)
+                encode_segment(composed, path, width=plan.size[0], height=plan.size[1], fps=plan.fps,
+                               preset=plan.preset, each=lambda: tick(1))
+                stage["render+encode"] += time.perf_counter() - t
+            previous = states[-1] if states else None
             t = time.perf_counter()
             samples, rate = utterance.samples, utterance.sample_rate
             if plan.music is not None:  # the whole slide's audio, the bed under the narration
                 samples, rate = plan.music.mix(slide_audio(utterance, slide.n_frames / plan.fps, plan.music.rate),
                                                slide.start), plan.music.rate
             for sink in sinks:
+                sink.write_segment(path)
                 sink.write_audio(samples, rate, at=slide.start)
-            backgrounds = schedule.backgrounds(slide.n_frames)
-            fade = round(transition_seconds(slide.slide.transition or plan.meta.transition) * plan.fps)
-            if previous is not None and fade:
-                backgrounds = crossfade(previous, backgrounds, min(fade, slide.n_frames - 1))
-            previous = schedule.states[-1]
-            if plan.meta.captions == "burned":
-                backgrounds = with_captions(backgrounds, caption_bands(slide, box), box)
-            mask = masks(box[2], circle=slide.placement == "corner" and shape == "circle") if box else None
-            for frame in compose(backgrounds, frames, box, mask=mask, overlay=overlay):
-                for sink in sinks:
-                    sink.write_frame(frame)
-                done += 1
-                if done % 10 == 0 or done == total:
-                    progress("render", done, total)
+            if job["hit"]:
+                tick(slide.n_frames)
             stage["render+encode"] += time.perf_counter() - t
+    prune()
     provider = next(iter(renderers.values())).provider if renderers else "none (voice-over)"
-    return Rendered(frames=done, provider=provider, timings=stage)
+    return Rendered(frames=done[0], provider=provider, timings=stage, reused_slides=reused)

@@ -184,21 +184,19 @@ def recording_utterance(path: Path, transcript: str | None, warn: Callable[[str]
     return utterance
 
 
-def motion_for(utterance: Utterance, fps: int, n_frames: int, *, seed: int, clock_offset: float = 0.0,
-               slide_index: int = 0) -> "MotionTrack":
+def motion_for(utterance: Utterance, fps: int, n_frames: int, *, seed: int, slide_index: int = 0) -> "MotionTrack":
     """The presenter's motion for an utterance that starts at frame 0: its features, then the track."""
     from avatar.motion import build_motion
     from speech.features import frame_features
 
     return build_motion(utterance, frame_features(utterance, fps), fps, n_frames, seed=seed,
-                        clock_offset=clock_offset, slide_index=slide_index)
+                        slide_index=slide_index)
 
 
 def slide_motion(plan: SlidePlan, fps: int, seed: int) -> tuple[Utterance, "MotionTrack"]:
     """One slide's audio as it plays (lead-in silence first) and the presenter's motion over the slide."""
     utterance = padded(plan.audio(), LEAD_IN)
-    return utterance, motion_for(utterance, fps, plan.n_frames, seed=seed, clock_offset=plan.start,
-                                 slide_index=plan.index)
+    return utterance, motion_for(utterance, fps, plan.n_frames, seed=seed, slide_index=plan.index)
 
 
 def timeline_pieces(source: Path, *, fps: int, voice: str | None, transcript: str | None, variables,

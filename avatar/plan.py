@@ -62,6 +62,11 @@ class Plan:
         return self.meta.fps
 
     @property
+    def preset(self) -> str:
+        """x264's preset: the fastest for a preview."""
+        return "ultrafast" if self.job.preview else "veryfast"
+
+    @property
     def size(self) -> tuple[int, int]:
         return self.meta.size
 

@@ -1018,6 +1018,24 @@ def _rasterise(svg: str, theme: Theme, source: str | Path, alpha: bool = False) 
         return np.asarray(im.convert("RGBA" if alpha else "RGB")).copy()
 
 
+def slide_svg(slide: Slide, *, theme: Theme, size: tuple[int, int], index: int, count: int,
+              deck_title: str, base_dir: Path, source: str | Path = "slide",
+              disclosure: str | None = None, shown: int | None = None, **placement: Any) -> str:
+    """The SVG :func:`render_slide` draws (its image opened from `base_dir`)."""
+    return build_svg(slide, theme=theme, size=size, index=index, count=count, deck_title=deck_title,
+                     image=_slide_image(slide, theme, base_dir), source=source, disclosure=disclosure, shown=shown,
+                     **placement)
+
+
+def rasterise_slide(svg: str, slide: Slide, theme: Theme, size: tuple[int, int]) -> np.ndarray:
+    """A slide's SVG as (H, W, 3) RGB, checked to be the video's size."""
+    frame = rasterise(svg, theme, source=theme.path / f"{slide.layout}.svg.j2")
+    if frame.shape[:2] != (int(size[1]), int(size[0])):
+        raise AvatarError(theme.path / f"{slide.layout}.svg.j2",
+                          f"the template drew {frame.shape[1]}x{frame.shape[0]}, not {size[0]}x{size[1]}")
+    return frame
+
+
 def render_slide(slide: Slide, *, theme: Theme, size: tuple[int, int], index: int, count: int,
                  deck_title: str, base_dir: Path, source: str | Path = "slide",
                  disclosure: str | None = None, shown: int | None = None, **placement: Any) -> np.ndarray:
@@ -1028,14 +1046,9 @@ def render_slide(slide: Slide, *, theme: Theme, size: tuple[int, int], index: in
     square (:meth:`Theme.presenter_box`) is left as a plain card. `placement`: build_svg's
     placement, shape and lower_third.
     """
-    svg = build_svg(slide, theme=theme, size=size, index=index, count=count, deck_title=deck_title,
-                    image=_slide_image(slide, theme, base_dir), source=source, disclosure=disclosure, shown=shown,
-                    **placement)
-    frame = rasterise(svg, theme, source=theme.path / f"{slide.layout}.svg.j2")
-    if frame.shape[:2] != (int(size[1]), int(size[0])):
-        raise AvatarError(theme.path / f"{slide.layout}.svg.j2",
-                          f"the template drew {frame.shape[1]}x{frame.shape[0]}, not {size[0]}x{size[1]}")
-    return frame
+    svg = slide_svg(slide, theme=theme, size=size, index=index, count=count, deck_title=deck_title,
+                    base_dir=base_dir, source=source, disclosure=disclosure, shown=shown, **placement)
+    return rasterise_slide(svg, slide, theme, size)
 
 
 def render_overlay(slide: Slide, *, theme: Theme, size: tuple[int, int], index: int, count: int,

@@ -89,6 +89,32 @@ def cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("talking-avatar")) / "speech"
 
 
+def cached_normalised(samples: np.ndarray, rate: int, target_lufs: float, peak_dbtp: float) -> np.ndarray:
+    """normalize_loudness(samples, ...), kept by a hash of the samples: the limiter's passes cost
+    far more than synthesising from the cache, and a narration is normalised again each time a
+    render reloads it."""
+    from speech.loudness import normalize_loudness
+
+    raw = np.ascontiguousarray(samples, np.float32)
+    key = hashlib.sha256(raw.tobytes() + f"{rate}|{target_lufs}|{peak_dbtp}".encode()).hexdigest()[:32]
+    path = cache_dir() / "normalised" / f"{key}.npy"
+    try:
+        cached = np.load(path, allow_pickle=False)
+        if cached.shape == raw.shape:
+            return cached
+    except (OSError, ValueError):
+        pass
+    out = normalize_loudness(raw, rate, target_lufs, peak_dbtp)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path) as tmp:
+            with open(tmp, "wb") as f:
+                np.save(f, out, allow_pickle=False)
+    except OSError:
+        _count("write_errors")
+    return out
+
+
 def engine_version(engine: str) -> str:
     """A string that changes when ``engine``'s output may change: the version of the Python
     package that provides it (and, for espeak, the libespeak-ng version it loads)."""

@@ -12,8 +12,8 @@ from typing import Mapping
 
 import numpy as np
 
-from speech.cache import cached_synthesize
-from speech.loudness import join_utterances, normalize_loudness
+from speech.cache import cached_normalised, cached_synthesize
+from speech.loudness import join_utterances
 from speech.text import Lexicon, PauseSegment, map_words, prepare
 from speech.types import Utterance, Word
 
@@ -61,5 +61,5 @@ def speak(text: str, *, engine: str = "espeak", voice: str | None = None, rate: 
         return Utterance(np.zeros(int(round(seconds * 22050)), np.float32), 22050, [], [], text)
     joined = join_utterances(pieces, text=text)
     if normalise:
-        joined.samples = normalize_loudness(joined.samples, joined.sample_rate, TARGET_LUFS, PEAK_DBTP)
+        joined.samples = cached_normalised(joined.samples, joined.sample_rate, TARGET_LUFS, PEAK_DBTP)
     return joined

@@ -46,6 +46,7 @@ def manifest(plan: "Plan", result: "RenderResult") -> dict[str, Any]:
         "wall_time": round(result.wall_time, 3),
         "speed": round(result.speed, 3),
         "timings": result.timings,
+        "reused_slides": result.reused_slides,
         "input_hash": plan.input_hash,
         "disclosure": disclosure_text(meta),
         "content_credentials": {"standard": "C2PA", "digital_source_type": TRAINED_ALGORITHMIC_MEDIA,

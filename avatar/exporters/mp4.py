@@ -41,4 +41,4 @@ def open_mp4(plan: "Plan") -> Mp4Writer:
                      metadata={"title": meta.title,
                                "comment": f"talking-avatar {avatar.__version__}; voice {plan.voice_label}"},
                      language=caption_language(meta.language), finish=sign,
-                     preset="ultrafast" if plan.job.preview else "veryfast")
+                     preset=plan.preset, segments=True)

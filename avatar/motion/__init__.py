@@ -10,11 +10,11 @@ __all__ = ["MotionTrack", "PARAMETERS", "build_motion"]
 
 
 def build_motion(utterance: Utterance, features: FrameFeatures, fps: float, n_frames: int, *, seed: int = 0,
-                 clock_offset: float = 0.0, slide_index: int = 0) -> MotionTrack:
+                 slide_index: int = 0) -> MotionTrack:
     """The presenter's motion for one utterance that starts at frame 0 and lasts `n_frames`."""
     track = MotionTrack.zeros(n_frames, fps)
     track.values[:, :len(MOUTH)] = mouth_track(utterance, features, fps, n_frames)
-    gestures = gesture_tracks(utterance, features, fps, n_frames, seed=seed, clock_offset=clock_offset,
+    gestures = gesture_tracks(utterance, features, fps, n_frames, seed=seed,
                               slide_index=slide_index)
     for name, column in gestures.items():
         track.set(name, column)

@@ -18,6 +18,7 @@ BLINK_INTERVAL = (2.0, 6.0)
 BLINK_CLOSE, BLINK_HOLD, BLINK_OPEN = 0.07, 0.04, 0.15  # s
 SWAY_DEGREES = {"yaw": 1.6, "pitch": 0.9, "roll": 0.7}
 LIMIT_DEGREES = {"yaw": 4.0, "pitch": 4.0, "roll": 3.0}
+SWAY_EASE = 0.45  # s over which the sway eases to rest at a slide's start and end
 
 
 def _stressed_vowels(utterance: Utterance) -> list[tuple[float, float]]:
@@ -93,8 +94,12 @@ def _activity(features: FrameFeatures, n_frames: int, fps: float) -> np.ndarray:
 
 
 def gesture_tracks(utterance: Utterance, features: FrameFeatures, fps: float, n_frames: int, *, seed: int,
-                   clock_offset: float, slide_index: int) -> dict[str, np.ndarray]:
-    """Per-frame blink_left/right, brow_raise, yaw, pitch, roll, tx, ty for one slide."""
+                   slide_index: int) -> dict[str, np.ndarray]:
+    """Per-frame blink_left/right, brow_raise, yaw, pitch, roll, tx, ty for one slide.
+
+    The head's sway eases to rest at both ends of the slide (in its silent lead-in and tail), so
+    motion is continuous across slides while each slide's frames depend only on the slide: a slide
+    whose inputs did not change renders the same frames wherever it falls in the video."""
     times = frame_times(n_frames, fps)
     rng = np.random.default_rng([seed, slide_index])
     blinks = blink_curve(times, blink_times(utterance, n_frames / fps, rng))
@@ -117,12 +122,15 @@ def gesture_tracks(utterance: Utterance, features: FrameFeatures, fps: float, n_
 
     settle = 0.45 + 0.55 * _activity(features, n_frames, fps)
     phase_rng = np.random.default_rng([seed, 7919])
-    absolute = times + clock_offset
+    local = times + np.random.default_rng([seed, slide_index, 31]).uniform(0, 60)
+    duration = n_frames / fps
+    edge = np.clip(np.minimum(times, duration - times) / SWAY_EASE, 0, 1)
+    settle = settle * edge * edge * (3 - 2 * edge)  # smoothstep to rest at the slide's ends
     head = {}
     for axis, amplitude in SWAY_DEGREES.items():
         f1, f2 = phase_rng.uniform(0.06, 0.12), phase_rng.uniform(0.15, 0.25)
         p1, p2 = phase_rng.uniform(0, 2 * np.pi, 2)
-        sway = 0.65 * np.sin(2 * np.pi * f1 * absolute + p1) + 0.35 * np.sin(2 * np.pi * f2 * absolute + p2)
+        sway = 0.65 * np.sin(2 * np.pi * f1 * local + p1) + 0.35 * np.sin(2 * np.pi * f2 * local + p2)
         head[axis] = amplitude * sway * settle
     head["pitch"] += _pulses(times, [t for t, _ in nods], [h for _, h in nods], 0.11)
     for axis, limit in LIMIT_DEGREES.items():

@@ -370,10 +370,16 @@ class Mp4Writer:
             for packet in source.demux(stream):
                 if packet.pts is None or packet.size == 0:
                     continue
-                index = int(round(float(packet.pts * stream.time_base) / float(frame_base)))
+
+                def frames(t: int) -> int:
+                    return int(round(float(t * stream.time_base) / float(frame_base)))
+
+                # every segment starts with the same decoding delay (B-frames), so shifting both
+                # clocks by the frames so far keeps decoding times rising across segments
+                pts, dts = frames(packet.pts), frames(packet.dts if packet.dts is not None else packet.pts)
                 packet.stream = self._vstream
                 packet.time_base = frame_base
-                packet.pts = packet.dts = self.frames_written + index
+                packet.pts, packet.dts = self.frames_written + pts, self.frames_written + dts
                 packet.duration = 1
                 self._container.mux(packet)
                 count += 1
@@ -493,11 +499,12 @@ class Mp4Writer:
 def add_h264_stream(container, width: int, height: int, fps: Fraction, preset: str, crf: int | float,
                     threads: int = 0, segment: bool = False):
     """The H.264 stream every video uses (BT.601 limited range, frame threads). A `segment` (a
-    slide encoded on its own, to be copied into a video later) has no B-frames, so segments join
+    slide encoded on its own, to be copied into a video later) uses a fixed B-frame delay, so
+    every segment starts its decoding clock the same number of frames early and segments join
     with rising timestamps."""
     options = {"preset": str(preset), "crf": str(crf)}
     if segment:
-        options["x264-params"] = "bframes=0"
+        options["x264-params"] = "b-adapt=0:bframes=3"
     v = container.add_stream("libx264", rate=fps, options=options)
     v.width, v.height = width, height
     v.pix_fmt = "yuv420p"

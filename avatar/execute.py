@@ -25,7 +25,7 @@ from avatar.face.rig import RIG_VERSION, portrait_alpha
 from avatar.narration import LEAD_IN, motion_for, padded
 from avatar.plan import Plan, Progress
 from avatar.presenter.renderer import PresenterRenderer
-from avatar.segments import cached_segment, prune, segment_key, touch
+from avatar.segments import SEGMENT_FORMAT, cached_segment, prune, segment_key, touch
 from avatar.reveals import FADE, RevealSchedule, crossfade, reveal_frames
 from avatar.script import disclosure_text, transition_seconds
 from avatar.slides import rasterise_slide, render_caption, render_overlay, slide_svg
@@ -145,7 +145,7 @@ def execute(plan: Plan, sinks: Sequence[FrameSink], progress: Progress | None = 
         fade = round(transition_seconds(slide.slide.transition or plan.meta.transition) * plan.fps)
         fade = min(fade, slide.n_frames - 1) if i else 0
         key = segment_key({
-            "version": avatar.__version__, "rig": RIG_VERSION, "size": plan.size, "fps": plan.fps,
+            "version": avatar.__version__, "format": SEGMENT_FORMAT, "rig": RIG_VERSION, "size": plan.size, "fps": plan.fps,
             "preset": plan.preset, "svgs": [svg.encode() for svg in svgs], "fonts": font_digest,
             "reveals": reveal_frames(slide.reveals, slide.start, plan.fps), "fade_frames": fade_frames,
             "crossfade": [fade, slide_svgs(i - 1)[-1].encode()] if fade else None,

@@ -513,21 +513,23 @@ def add_h264_stream(container, width: int, height: int, fps: Fraction, preset: s
     cc.thread_type = "FRAME"
     if threads:
         cc.thread_count = threads
-    cc.color_primaries = _SMPTE170M
-    cc.color_trc = _SMPTE170M
-    cc.colorspace = _SMPTE170M
-    cc.color_range = _RANGE_MPEG
+    _tag_bt601(cc)
     return v
+
+
+def _tag_bt601(target) -> None:
+    """Mark a codec context or a frame as BT.601 (SMPTE 170M), limited range."""
+    target.color_primaries = _SMPTE170M
+    target.color_trc = _SMPTE170M
+    target.colorspace = _SMPTE170M
+    target.color_range = _RANGE_MPEG
 
 
 def video_frame(yuv420: np.ndarray, pts: int, time_base) -> "av.VideoFrame":
     frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(yuv420), format="yuv420p")
     frame.pts = pts
     frame.time_base = time_base
-    frame.color_primaries = _SMPTE170M
-    frame.color_trc = _SMPTE170M
-    frame.colorspace = _SMPTE170M
-    frame.color_range = _RANGE_MPEG
+    _tag_bt601(frame)
     return frame
 
 

@@ -22,7 +22,7 @@ import avatar
 from avatar.compose import Band, circle_mask, compose, with_captions
 from avatar.encode import encode_segment
 from avatar.face.rig import RIG_VERSION, portrait_alpha
-from avatar.narration import LEAD_IN, motion_for, padded
+from avatar.narration import played_audio, slide_track
 from avatar.plan import Plan, Progress
 from avatar.presenter.renderer import PresenterRenderer
 from avatar.segments import SEGMENT_FORMAT, cached_segment, prune, segment_key, touch
@@ -136,19 +136,22 @@ def execute(plan: Plan, sinks: Sequence[FrameSink], progress: Progress | None = 
         return [slide_svg(slides[i].slide, base_dir=plan.job.script.parent, source=plan.job.script,
                           disclosure=disclosure, shown=k, **slide_args(i)) for k in shown]
 
+    finals: dict[int, str] = {}  # each slide's last SVG, for the crossfade into the next
+
     def prepare(i: int) -> dict:
-        """Slide i's images, audio and segment key (on the worker thread, one slide ahead)."""
+        """Slide i's images, audio and segment key (on the worker thread, one slide ahead, in order)."""
         slide = slides[i]
         svgs = slide_svgs(i)
+        finals[i] = svgs[-1]
         box = plan.theme.presenter_box(plan.size, slide.placement)
-        utterance = padded(slide.audio(), LEAD_IN)
+        utterance = played_audio(slide)
         fade = round(transition_seconds(slide.slide.transition or plan.meta.transition) * plan.fps)
         fade = min(fade, slide.n_frames - 1) if i else 0
         key = segment_key({
             "version": avatar.__version__, "format": SEGMENT_FORMAT, "rig": RIG_VERSION, "size": plan.size, "fps": plan.fps,
             "preset": plan.preset, "svgs": [svg.encode() for svg in svgs], "fonts": font_digest,
             "reveals": reveal_frames(slide.reveals, slide.start, plan.fps), "fade_frames": fade_frames,
-            "crossfade": [fade, slide_svgs(i - 1)[-1].encode()] if fade else None,
+            "crossfade": [fade, finals[i - 1].encode()] if fade else None,
             "captions": [(c.text, round(c.start - slide.start, 3), round(c.end - slide.start, 3)) for c in slide.cues]
             if plan.meta.captions == "burned" else None,
             "audio": np.ascontiguousarray(utterance.samples, np.float32).tobytes(), "rate": utterance.sample_rate,
@@ -182,15 +185,14 @@ def execute(plan: Plan, sinks: Sequence[FrameSink], progress: Progress | None = 
                 if box is None:  # voice-over: no presenter, so no motion either
                     frames = itertools.repeat(None, slide.n_frames)
                 else:
-                    frames = renderers[box[2]].frames(motion_for(utterance, plan.fps, slide.n_frames,
-                                                                 seed=plan.meta.seed, slide_index=slide.index))
+                    frames = renderers[box[2]].frames(slide_track(slide, utterance, plan.fps, plan.meta.seed))
                 stage["motion"] += time.perf_counter() - t
                 t = time.perf_counter()
                 schedule = RevealSchedule(states, reveal_frames(slide.reveals, slide.start, plan.fps), fade_frames)
                 backgrounds = schedule.backgrounds(slide.n_frames)
                 if job["fade"]:
                     if previous is None:  # the slide before was reused: draw its last picture
-                        previous = rasterise_slide(slide_svgs(i - 1)[-1], slides[i - 1].slide, plan.theme, plan.size)
+                        previous = rasterise_slide(finals[i - 1], slides[i - 1].slide, plan.theme, plan.size)
                     backgrounds = crossfade(previous, backgrounds, job["fade"])
                 if plan.meta.captions == "burned":
                     backgrounds = with_captions(backgrounds, caption_bands(slide, box), box)

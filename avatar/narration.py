@@ -193,10 +193,20 @@ def motion_for(utterance: Utterance, fps: int, n_frames: int, *, seed: int, slid
                         slide_index=slide_index)
 
 
+def played_audio(plan: SlidePlan) -> Utterance:
+    """One slide's audio as it plays: its lead-in silence, then the narration."""
+    return padded(plan.audio(), LEAD_IN)
+
+
+def slide_track(plan: SlidePlan, utterance: Utterance, fps: int, seed: int) -> "MotionTrack":
+    """The presenter's motion over a slide, from its played audio (:func:`played_audio`)."""
+    return motion_for(utterance, fps, plan.n_frames, seed=seed, slide_index=plan.index)
+
+
 def slide_motion(plan: SlidePlan, fps: int, seed: int) -> tuple[Utterance, "MotionTrack"]:
-    """One slide's audio as it plays (lead-in silence first) and the presenter's motion over the slide."""
-    utterance = padded(plan.audio(), LEAD_IN)
-    return utterance, motion_for(utterance, fps, plan.n_frames, seed=seed, slide_index=plan.index)
+    """One slide's audio as it plays and the presenter's motion over the slide."""
+    utterance = played_audio(plan)
+    return utterance, slide_track(plan, utterance, fps, seed)
 
 
 def timeline_pieces(source: Path, *, fps: int, voice: str | None, transcript: str | None, variables,

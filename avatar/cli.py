@@ -1,10 +1,11 @@
 """`avatar` command line: render a script to a narrated talking-avatar MP4.
 
 Exit codes: 0 done, 3 some batch rows failed, 2 bad input (one line naming the file and the problem), 1 internal error,
-130 interrupted. Nothing is left at the destination when a render fails.
+130 interrupted (143 on SIGTERM, 129 on SIGHUP). Nothing is left at the destination when a render fails.
 """
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import sys
@@ -27,6 +28,9 @@ err = Console(stderr=True)
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
 EXIT_INTERRUPTED = 130
+# OSErrors that say what state the machine is in (a full disk, a read-only or missing folder)
+USER_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENAMETOOLONG, errno.ENOENT,
+               errno.ENOTDIR, errno.EISDIR}
 
 
 def _version(value: bool) -> None:
@@ -43,23 +47,72 @@ def main(
 
 
 def _fail(message: str, code: int) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def _say(style: str, label: str, message: str) -> None:
+    """One status line on stderr: a styled label, then the message as it is (never read as markup)."""
+    err.print(f"[{style}]{label}[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where the main thread is, so that the same cleanup as Ctrl-C runs."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextmanager
+def _stop_signals_interrupt():
+    """While a command runs, SIGTERM and SIGHUP interrupt it as Ctrl-C does (once: a second signal
+    must not cut the cleanup short); the previous handlers come back afterwards."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signals = [s for s in (signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None]
+
+    def stop(signum, frame):
+        for s in signals:
+            signal.signal(s, signal.SIG_IGN)
+        raise Stopped(signum)
+
+    previous = {s: signal.signal(s, stop) for s in signals}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 @contextmanager
 def _errors_as_exit_codes(interrupted: str = "interrupted; nothing was written"):
-    """Bad input -> one line, exit 2; Ctrl-C -> exit 130; anything else -> one line, exit 1."""
+    """Bad input -> one line, exit 2; Ctrl-C -> exit 130 (SIGTERM 143, SIGHUP 129); anything else ->
+    one line, exit 1."""
     from speech.errors import SpeechError
 
     try:
-        yield
+        with _stop_signals_interrupt():
+            yield
     except (typer.Exit, typer.Abort):
         raise
     except (AvatarError, SpeechError) as exc:
         _fail(str(exc), EXIT_BAD_INPUT)
+    except Stopped as exc:
+        _fail(interrupted, 128 + exc.signum)
     except KeyboardInterrupt:
         _fail(interrupted, EXIT_INTERRUPTED)
+    except OSError as exc:
+        if exc.errno in USER_ERRNOS:  # a full disk, a read-only folder: the machine's state, not a bug
+            where = exc.filename or "file"
+            _fail(f"{where}: {exc.strerror or errno.errorcode.get(exc.errno, exc)}", EXIT_BAD_INPUT)
+        _fail(f"internal error: {exc.__class__.__name__}: {exc}", EXIT_INTERNAL)
+    except MemoryError:
+        _fail("out of memory", EXIT_INTERNAL)
     except Exception as exc:  # an internal error: still one line, with the type for the bug report
         _fail(f"internal error: {exc.__class__.__name__}: {exc}", EXIT_INTERNAL)
 
@@ -85,12 +138,13 @@ def _options_named_as_flags():
 
 
 def _check_output_file(path: Path, suffix: str) -> None:
+    from avatar.files import unwritable
+
     if path.suffix.lower() != suffix:
         raise AvatarError(path, f"output must be a {suffix} file")
-    if path.is_dir():
-        raise AvatarError(path, "is a folder, not a file name")
-    if not (path.parent if str(path.parent) else Path(".")).is_dir():
-        raise AvatarError(path, f"folder {path.parent} does not exist")
+    problem = unwritable(path)
+    if problem:
+        raise AvatarError(path, problem)
 
 
 # the render options, shared by `render` and `batch`
@@ -143,7 +197,7 @@ def render(
     def warn(message: str) -> None:
         warnings.append(message)
         if not quiet:
-            err.print(f"[yellow]warning:[/] {message}", highlight=False)
+            _say("yellow", "warning:", message)
 
     logging.basicConfig(level=logging.ERROR)
     show = not quiet and not as_json and err.is_terminal
@@ -175,8 +229,8 @@ def render(
             "warnings": warnings,
         }))
     elif not quiet:
-        err.print(f"[green]wrote[/] {result.output} ({result.duration:.1f} s video in {result.wall_time:.1f} s, "
-                  f"{result.speed:.1f}x real time, {result.provider})", highlight=False)
+        _say("green", "wrote", f"{result.output} ({result.duration:.1f} s video in {result.wall_time:.1f} s, "
+                               f"{result.speed:.1f}x real time, {result.provider})")
 
 
 EXIT_SOME_FAILED = 3
@@ -211,16 +265,9 @@ def batch(
     Exit codes: 0 all rows done or skipped, 3 some rows failed, 2 bad input (nothing rendered),
     130 interrupted (finished videos are kept; rerun to finish).
     """
-    import signal
-
     from avatar.batches import run_batch
     from avatar.script import parse_variables
 
-    def terminate(signum, frame):
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: the shutdown that follows must finish
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, terminate)
     logging.basicConfig(level=logging.ERROR)
     show = not quiet and not as_json and err.is_terminal
     columns = (TextColumn("[bold]videos"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[state]}"),
@@ -248,9 +295,9 @@ def batch(
     elif not quiet:
         for row in result.rows:
             if row.status == "failed":
-                err.print(f"[red]row {row.row} failed:[/] {row.error}", highlight=False)
-        err.print(f"{summary['done']} done, {summary['skipped']} skipped, {summary['failed']} failed in "
-                  f"{summary['wall_time']:.1f} s; report: {result.report}", highlight=False)
+                _say("red", f"row {row.row} failed:", str(row.error))
+        err.print(escape(f"{summary['done']} done, {summary['skipped']} skipped, {summary['failed']} failed in "
+                         f"{summary['wall_time']:.1f} s; report: {result.report}"), highlight=False)
     if summary["failed"]:
         raise typer.Exit(EXIT_SOME_FAILED)
 
@@ -325,12 +372,12 @@ def check(
                                "warnings": report.warnings}))
     else:
         for problem in report.problems:
-            err.print(f"[red]error:[/] {escape(problem)}", highlight=False, soft_wrap=True)
+            _say("red", "error:", problem)
         if not quiet:
             for warning in report.warnings:
-                err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
+                _say("yellow", "warning:", warning)
             if report.ok:
-                err.print(f"[green]ok[/] {escape(str(script))}: {report.slides} slides", highlight=False)
+                _say("green", "ok", f"{script}: {report.slides} slides")
     if not report.ok:
         raise typer.Exit(EXIT_BAD_INPUT)
 
@@ -367,7 +414,7 @@ def themes(
 
 @app.command()
 def say(
-    text: str = typer.Argument(..., help="What to say (may use [pause 500ms])."),
+    text: str = typer.Argument(..., help="What to say (may use \\[pause 500ms])."),
     output: Path = typer.Option(..., "-o", "--output", help="Output .wav file."),
     voice: Optional[str] = typer.Option(None, "--voice", help="Voice id or engine:voice (see `avatar voices`)."),
     language: str = typer.Option("en", "--language", help="Language for number reading and the default voice."),
@@ -392,9 +439,11 @@ def say(
             utterance = speak(text, engine=engine, voice=voice_id, rate=rate, language=language)
         except SpeechError as exc:
             raise AvatarError(f"voice {voice!r}" if voice else "voice", str(exc)) from None
+        if not utterance.words:
+            raise AvatarError("TEXT", f"nothing to say: {text!r} has no words to speak")
         with atomic_path(output) as tmp:  # the temporary name ends in .wav, which soundfile reads as the format
             soundfile.write(str(tmp), utterance.samples, utterance.sample_rate)
-    err.print(f"[green]wrote[/] {output} ({utterance.duration:.1f} s, {engine}:{voice_id})", highlight=False)
+    _say("green", "wrote", f"{output} ({utterance.duration:.1f} s, {engine}:{voice_id})")
 
 
 SCRIPT_SUFFIXES = {".md", ".markdown", ".yaml", ".yml"}
@@ -425,7 +474,7 @@ def lipsync(
     def warn(message: str) -> None:
         warnings.append(message)
         if not quiet:
-            err.print(f"[yellow]warning:[/] {message}", highlight=False)
+            _say("yellow", "warning:", message)
 
     out = output or Path.cwd() / f"{source.stem}.{fmt}"
     with _errors_as_exit_codes():
@@ -436,8 +485,50 @@ def lipsync(
                                  is_script=source.suffix.lower() in SCRIPT_SUFFIXES, warn=warn)
         path = write(timeline(pieces, fps), out, fmt)
     if not quiet:
-        err.print(f"[green]wrote[/] {path}", highlight=False)
+        _say("green", "wrote", str(path))
+
+
+def _plain_metavars(command) -> None:
+    """Usage and option lines as Click writes them (`SCRIPT`, `--fps INTEGER`, a bare `--quiet`)
+    instead of this Typer's `{script}` and a type tag on every option, flags included."""
+    from typer.core import TyperArgument
+
+    names = {"str": "TEXT", "int": "INTEGER", "float": "FLOAT", "Path": "PATH", "list[str]": "TEXT"}
+    for sub in getattr(command, "commands", {}).values():
+        _plain_metavars(sub)
+    made_help = command.get_help_option
+
+    def help_option(ctx, made_help=made_help):
+        option = made_help(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+    command.get_help_option = help_option
+    for param in command.params:
+        if isinstance(param, TyperArgument):
+            param.metavar = param.metavar or param.name.upper()
+            shown = param.metavar if param.required else f"[{param.metavar}]"
+            param.get_usage_pieces = lambda ctx, shown=shown: [shown]
+            param.display_type_rich = lambda ctx: None  # the name says it; no `<path>` beside it
+        elif getattr(param, "is_flag", False) or getattr(param, "count", False):
+            param.metavar = ""
+        elif param.metavar is None:
+            bare = param.bare_type()
+            param.metavar = names.get(bare, bare.upper())
+
+
+def command():
+    """The `avatar` command (the console script's entry point builds it from here)."""
+    built = typer.main.get_command(app)
+    _plain_metavars(built)
+    return built
+
+
+def run() -> None:
+    """The console script: `avatar ...`."""
+    command()()
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(app())
+    run()

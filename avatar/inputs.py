@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import avatar
+from avatar.errors import AvatarError
 from avatar.job import RenderJob
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,36 +38,57 @@ def input_hash(job: RenderJob) -> str:
     return hash_inputs(job, presentation, presentation.meta.model_copy(update=job.overrides()))
 
 
-def hash_inputs(job: RenderJob, presentation: "Presentation", meta: "Meta") -> str:
-    """The input hash of a job whose script is already loaded (`meta`: its options with the job's
-    overrides), as :func:`avatar.plan.make_plan` has it."""
+def input_files(job: RenderJob, presentation: "Presentation", meta: "Meta") -> dict[str, Path]:
+    """Every file a render reads, by a name that says what it is (`script`, `slide3/image`, ...);
+    only files that exist."""
     from avatar.plan import DEFAULT_PORTRAIT
     from avatar.slides import load_theme
 
-    files: dict[str, str] = {"script": _file_digest(job.script)}
-    portrait = Path(meta.portrait) if meta.portrait else DEFAULT_PORTRAIT
-    if portrait.is_file():
-        files["portrait"] = _file_digest(portrait)
+    files: dict[str, Path] = {"script": job.script}
+    files["portrait"] = Path(meta.portrait) if meta.portrait else DEFAULT_PORTRAIT
     theme = load_theme(meta.template).path
     for path in sorted(p for p in theme.rglob("*") if p.is_file()):
-        files[f"theme/{path.relative_to(theme)}"] = _file_digest(path)
+        files[f"theme/{path.relative_to(theme)}"] = path
     for i, slide in enumerate(presentation.slides):
         for kind in ("image", "audio"):
             path = getattr(slide, kind, None)
-            if path is not None and Path(path).is_file():
-                files[f"slide{i}/{kind}"] = _file_digest(Path(path))
+            if path is not None:
+                files[f"slide{i}/{kind}"] = Path(path)
     brand = meta.brand
     if brand is not None and not isinstance(brand, Path):
         kit = {"logo": brand.logo, **{f"font_{face}": getattr(brand.fonts, face) for face in ("regular", "bold",
                                                                                            "heading", "mono")}}
-        for name, path in kit.items():
-            if path is not None and Path(path).is_file():
-                files[f"brand/{name}"] = _file_digest(Path(path))
-    if meta.music is not None and Path(meta.music).is_file():
-        files["music"] = _file_digest(Path(meta.music))
+        files.update({f"brand/{name}": Path(path) for name, path in kit.items() if path is not None})
+    if meta.music is not None:
+        files["music"] = Path(meta.music)
     voice = job.voice or meta.voice
     if voice and Path(voice).is_file():
-        files["voice"] = _file_digest(Path(voice))
+        files["voice"] = Path(voice)
+    for name in ("sign_cert", "sign_key"):
+        if getattr(job, name) is not None:
+            files[name] = getattr(job, name)
+    return {name: path for name, path in files.items() if path.is_file()}
+
+
+def check_outputs_spare_inputs(job: RenderJob, presentation: "Presentation", meta: "Meta") -> None:
+    """An AvatarError when the video or a file written beside it would replace one of the inputs."""
+    from avatar.exporters import sidecars_for
+
+    inputs = {path.resolve(): name for name, path in input_files(job, presentation, meta).items()}
+    for output in (job.output, *(sidecar.path_for(job.output) for sidecar in sidecars_for(job))):
+        name = inputs.get(output.resolve())
+        if name is not None:
+            slide = re.fullmatch(r"slide(\d+)/(\w+)", name)
+            what = f"slide {int(slide.group(1)) + 1}'s {slide.group(2)}" if slide else name.replace("_", " ")
+            raise AvatarError(output, f"would overwrite an input (the {what}); choose another output name")
+
+
+def hash_inputs(job: RenderJob, presentation: "Presentation", meta: "Meta") -> str:
+    """The input hash of a job whose script is already loaded (`meta`: its options with the job's
+    overrides), as :func:`avatar.plan.make_plan` has it."""
+    files = {name: _file_digest(path) for name, path in input_files(job, presentation, meta).items()
+             if name not in ("sign_cert", "sign_key")}
+    voice = job.voice or meta.voice
     settings = job.model_dump(mode="json", exclude={"output", "script"})
     document = {"version": avatar.__version__, "settings": settings, "voice": voice,
                 "meta": meta.model_dump(mode="json"), "files": files}

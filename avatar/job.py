@@ -82,14 +82,14 @@ class RenderJob(BaseModel):
     def _output_can_be_written(cls, output: Path) -> Path:
         from avatar.exporters import SCORM, SHEET, SIDECARS, THUMBNAIL
 
-        folder = output.parent if str(output.parent) else Path(".")
-        if not folder.is_dir():
-            raise ValueError(f"folder {folder} does not exist")
+        from avatar.files import unwritable
+
         if output.suffix.lower() != ".mp4":
             raise ValueError(f"must be an .mp4 file, got {output}")
         for path in (output, *(sidecar.path_for(output) for sidecar in (*SIDECARS, SCORM, THUMBNAIL, SHEET))):
-            if path.is_dir():
-                raise ValueError(f"{path} is a folder, not a file name")
+            problem = unwritable(path)
+            if problem:
+                raise ValueError(f"{path}: {problem}" if path != output else problem)
         return output
 
     @field_validator("slides", mode="before")

@@ -175,7 +175,8 @@ def recording_utterance(path: Path, transcript: str | None, warn: Callable[[str]
             warn(f"{path}: forced alignment needs pocketsphinx (pip install pocketsphinx); the mouth follows loudness")
             return utterance
         try:
-            utterance.phones, utterance.words = align(utterance.samples, utterance.sample_rate, transcript)
+            utterance.phones, utterance.words = align(utterance.samples, utterance.sample_rate, transcript,
+                                                      warn=lambda message: warn(f"{path}: {message}"))
         except SpeechError as exc:
             raise AvatarError(path, str(exc)) from None
         utterance.text = transcript

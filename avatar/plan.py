@@ -20,7 +20,7 @@ from avatar.captions import Cue
 from avatar.encode import Chapter
 from avatar.errors import AvatarError
 from avatar.face.rig import Rig, build_rig
-from avatar.inputs import hash_inputs
+from avatar.inputs import check_outputs_spare_inputs, hash_inputs
 from avatar.job import RenderJob, preview_size
 from avatar.narration import SlidePlan, narrate, speech_spans, voice_for
 from avatar.music import MIX_RATE, MusicBed
@@ -92,6 +92,7 @@ def make_plan(job: RenderJob, *, warn: Callable[[str], None] | None = None,
     t = time.perf_counter()
     presentation = load_script(job.script, job.variables)
     meta = presentation.meta.model_copy(update=job.overrides())
+    check_outputs_spare_inputs(job, presentation, meta)
     if job.preview:
         meta = meta.model_copy(update={"size": preview_size(meta.size), "fps": min(meta.fps, PREVIEW_FPS)})
     count = len(presentation.slides)

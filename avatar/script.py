@@ -23,12 +23,12 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import jinja2
-import jinja2.sandbox
 import yaml
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
                       field_validator, model_validator)
 
 from avatar.errors import AvatarError
+from avatar.untrusted import load_yaml, render_template
 
 # Layout names are the theme's business (each theme.yaml declares the layouts it draws); a script
 # only has to name one. Spellings people write are accepted for the shipped ones.
@@ -265,10 +265,8 @@ def parse_variables(pairs: list[str] | None) -> dict[str, str]:
 
 
 def _render_template(text: str, variables: dict[str, Any], source: Path, first_line: int = 1) -> str:
-    env = jinja2.sandbox.SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
-                                              keep_trailing_newline=True)
     try:
-        return env.from_string(text).render(**variables)
+        return render_template(text, variables, autoescape=False, keep_trailing_newline=True)
     except jinja2.UndefinedError as exc:
         name = re.search(r"'([^']+)' is undefined", str(exc))
         what = f"variable {name.group(1)!r} is not defined" if name else str(exc)
@@ -277,11 +275,13 @@ def _render_template(text: str, variables: dict[str, Any], source: Path, first_l
         raise AvatarError(source, f"template error on line {exc.lineno + first_line - 1}: {exc.message}") from None
     except jinja2.exceptions.SecurityError as exc:
         raise AvatarError(source, f"template not allowed: {exc}") from None
+    except (jinja2.TemplateError, ArithmeticError, TypeError, ValueError) as exc:
+        raise AvatarError(source, f"template error: {exc}") from None
 
 
 def _load_yaml(text: str, source: Path, what: str) -> Any:
     try:
-        return yaml.safe_load(text)
+        return load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
@@ -476,7 +476,7 @@ def _load_brand(value: Any, source: Path) -> tuple[Brand | None, Path]:
         if not path.is_file():
             raise AvatarError(path, "brand kit not found")
         try:
-            value = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            value = load_yaml(path.read_text(encoding="utf-8")) or {}
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             raise AvatarError(path, f"cannot read the brand kit: {str(exc).splitlines()[0]}") from None
         folder, where = path.parent, path

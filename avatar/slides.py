@@ -41,6 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 import avatar
 from avatar.errors import AvatarError
 from avatar.script import Slide
+from avatar.untrusted import load_yaml
 
 
 def _templates_dir() -> Path:
@@ -289,6 +290,8 @@ def _load_theme_folder(folder: Path) -> Theme:
     default_dir = TEMPLATES_DIR / DEFAULT_THEME
     base = _read_yaml(default_dir / "theme.yaml") if (default_dir / "theme.yaml").is_file() else {}
     own_yaml = folder / "theme.yaml"
+    if folder != default_dir and not own_yaml.is_file() and not any(folder.glob("*.svg.j2")):
+        raise AvatarError(folder, "not a theme folder: it has neither a theme.yaml nor .svg.j2 layouts")
     own = _read_yaml(own_yaml) if own_yaml.is_file() else {}
     if not base and not own:
         raise AvatarError(folder, "not a theme folder: no theme.yaml here or in the default theme")
@@ -346,7 +349,7 @@ def _load_theme_folder(folder: Path) -> Theme:
 
 def _read_yaml(path: Path) -> dict:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise AvatarError(path, f"cannot read theme settings: {exc}") from None
     if not isinstance(data, dict):

@@ -39,6 +39,7 @@ import threading
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -505,13 +506,17 @@ def _check_language(language: str) -> None:
 
 
 def align(
-    samples: np.ndarray, sample_rate: int, text: str, language: str = "en"
+    samples: np.ndarray, sample_rate: int, text: str, language: str = "en",
+    warn: Callable[[str], None] | None = None,
 ) -> tuple[list[Phone], list[Word]]:
     """Align English speech ``samples`` with its transcript ``text``.
 
     Returns phones (IPA symbols, stress 0/1/2) and words (character offsets into ``text``), times
-    in seconds from the start of ``samples``. Silence between words is left as gaps. Raises
-    :class:`SpeechError` for other languages or when pocketsphinx is not installed.
+    in seconds from the start of ``samples``. Silence between words is left as gaps. Parts of the
+    transcript that cannot be aligned (not spoken, or a transcript longer than the recording) get
+    their words spread evenly over their stretch of audio, and one message to ``warn`` (default: the
+    log) says so. Raises :class:`SpeechError` for other languages or when pocketsphinx is not
+    installed.
     """
     _check_language(language)
     if not isinstance(text, str):
@@ -534,6 +539,7 @@ def align(
         spans = _cut_times(groups, tokens, db)
         # token index -> (start_s, end_s, [(arpabet, start_s, end_s), ...])
         words: dict[int, tuple[float, float, list[tuple[str, float, float]]]] = {}
+        failed: list[str] = []
         for idx, (c0, c1) in zip(groups, spans):
             a, b = int(round(c0 * SAMPLE_RATE)), int(round(c1 * SAMPLE_RATE))
             keyed = [(i, k) for i in idx for k in tokens[i].keys]
@@ -542,10 +548,7 @@ def align(
                 result = _align_chunk(x[a:b], [k for _, k in keyed])
             if result is None:
                 if keyed:
-                    _LOG.warning(
-                        "forced alignment failed for %r; its words are spread evenly",
-                        " ".join(tokens[i].text for i in idx)[:60],
-                    )
+                    failed.append(" ".join(tokens[i].text for i in idx))
                 sub_db = db[int(c0 / FRAME_S): int(c1 / FRAME_S)]
                 _, s0, s1 = _pauses(sub_db)
                 _spread(tokens, idx, c0 + s0, c0 + max(s1, s0), words)
@@ -567,6 +570,11 @@ def align(
                 after = min((words[j][0] for j in idx if j > i and j in words), default=c1)
                 words[i] = (before, max(before, after), [])
 
+    if failed:
+        first = failed[0] if len(failed[0]) <= 60 else failed[0][:57] + "..."
+        message = (f"forced alignment failed for {len(failed)} of {len(groups)} parts of the transcript "
+                   f"(first: {first!r}); their words are spread evenly (is it what the recording says?)")
+        (warn or _LOG.warning)(message)
     silent = db < (float(np.percentile(db, 95)) - _SILENCE_DB if db.size else 0.0)
     phones: list[Phone] = []
     out_words: list[Word] = []

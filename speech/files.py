@@ -15,8 +15,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-__all__ = ["atomic_path", "commit_partial", "discard_partial", "partial_path", "write_bytes_atomic",
+__all__ = ["atomic_path", "commit_partial", "discard_partial", "partial_path", "unwritable", "write_bytes_atomic",
            "write_text_atomic"]
+
+PARTIAL_EXTRA = len(".") + len(".") + 8 + len(".partial")  # what partial_path adds to a name, besides its suffix
 
 
 def partial_path(path: str | os.PathLike) -> Path:
@@ -31,6 +33,32 @@ def partial_path(path: str | os.PathLike) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".partial{path.suffix}", dir=folder)
     os.close(fd)
     return Path(tmp)
+
+
+def unwritable(path: str | os.PathLike) -> str | None:
+    """Why a file cannot be written at ``path`` (atomically, through :func:`partial_path`), or None.
+
+    Checks the folder exists, the name (with the temporary name's extra characters) is not too long
+    for the file system, and a file can be created there."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        return "is a folder, not a file name"
+    if not folder.is_dir():
+        return f"folder {folder} does not exist"
+    try:
+        name_max = os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):
+        name_max = 255
+    if len(os.fsencode(path.name)) + PARTIAL_EXTRA + len(os.fsencode(path.suffix)) > name_max:
+        return f"the file name is too long ({len(path.name)} characters; at most about {name_max - PARTIAL_EXTRA - len(path.suffix)} here)"
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".avatar-write-test.", dir=folder)
+    except OSError as exc:
+        return f"cannot write in folder {folder}: {exc.strerror or exc}"
+    os.close(fd)
+    os.unlink(probe)
+    return None
 
 
 def commit_partial(tmp: str | os.PathLike, path: str | os.PathLike, *, durable: bool = False) -> Path:

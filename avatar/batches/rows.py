@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 
 from avatar.errors import AvatarError
+from avatar.untrusted import BoundedEnvironment
 
 # columns that set the job rather than a template variable
 JOB_COLUMNS = ("portrait", "voice", "template", "output")
@@ -106,7 +106,7 @@ def make_rows(script: str, rows_file: Path | None) -> list[Row]:
     return [Row(i, p, {}) for i, p in enumerate(find_scripts(script), 1)]
 
 
-_ENV = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
+_ENV = BoundedEnvironment(autoescape=False, keep_trailing_newline=False)
 
 
 def output_paths(pattern: str, rows: Iterable[Row]) -> list[Path]:
@@ -123,8 +123,8 @@ def output_paths(pattern: str, rows: Iterable[Row]) -> list[Path]:
         given = row.setting("output")
         if given is None:
             try:
-                given = template.render({"row": row.number, "script": row.script.stem, **row.values}).strip()
-            except jinja2.TemplateError as exc:
+                given = _ENV.render(template, {"row": row.number, "script": row.script.stem, **row.values}).strip()
+            except (jinja2.TemplateError, ArithmeticError, TypeError, ValueError) as exc:
                 raise AvatarError("output", f"pattern {pattern!r} on row {row.number}: {exc}") from None
         path = Path(given)
         if path.suffix.lower() != ".mp4":

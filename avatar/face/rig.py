@@ -30,7 +30,7 @@ from avatar.parameters import BY_NAME, REGISTRY
 
 log = logging.getLogger(__name__)
 
-RIG_VERSION = 13  # 13: transparent portraits are flattened onto grey, not black
+RIG_VERSION = 14  # 14: a cached rig repeats what building it warned about (13: transparent portraits on grey)
 MIN_FACE_PX = 64  # smaller faces are refused
 SHARP_FACE_PX = 96  # smaller faces render, upscaled, with a warning that they will look soft
 UPPER_LIP_SHARE = 0.4  # closing a photo's parted lips, the upper lip covers this share of the gap
@@ -407,18 +407,30 @@ def build_rig(path: Path, size: int = 512, warn: Callable[[str], None] = log.war
     digest = photo_hash(path)
     backend = "" if landmarks == "mediapipe" else f"-{landmarks}"
     cached = cache_dir() / f"{digest}-{size}{backend}-v{RIG_VERSION}.npz"
+    prefix = f"{path}: "
     if use_cache and cached.is_file():
         try:
             with np.load(cached) as data:
                 fields = {name: data[name] for name in ARRAY_FIELDS}
-                return Rig(size=size, crop=tuple(data["crop"]), photo_hash=digest, **fields)
+                rig = Rig(size=size, crop=tuple(data["crop"]), photo_hash=digest, **fields)
+                notes = [str(note) for note in data["warnings"]] if "warnings" in data else []
+            for note in notes:  # what building this rig warned about still holds
+                warn(prefix + note)
+            return rig
         except Exception:  # a damaged cache entry is rebuilt
             log.info("rebuilding damaged rig cache %s", cached)
-    rig = build_rig_from_image(image, path, size, warn, landmarks)
+    notes: list[str] = []
+
+    def noted(message: str) -> None:
+        notes.append(message.removeprefix(prefix))
+        warn(message)
+
+    rig = build_rig_from_image(image, path, size, noted, landmarks)
     rig.photo_hash = digest
     if use_cache:
         cached.parent.mkdir(parents=True, exist_ok=True)
         tmp = cached.with_suffix(f".{os.getpid()}.tmp.npz")
-        np.savez_compressed(tmp, crop=np.array(rig.crop), **{name: getattr(rig, name) for name in ARRAY_FIELDS})
+        np.savez_compressed(tmp, crop=np.array(rig.crop), warnings=np.array(notes, dtype=str),
+                            **{name: getattr(rig, name) for name in ARRAY_FIELDS})
         os.replace(tmp, cached)
     return rig

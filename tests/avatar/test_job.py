@@ -59,7 +59,7 @@ def test_errors_about_files_name_the_file(script, tmp_path):
     with pytest.raises(AvatarError, match=r"^output: must be an \.mp4 file, got .*out\.mov$"):
         make_job(script, tmp_path / "out.mov")
     (tmp_path / "out.vtt").mkdir()
-    with pytest.raises(AvatarError, match=r"^output: .*out\.vtt is a folder, not a file name$"):
+    with pytest.raises(AvatarError, match=r"^output: .*out\.vtt: is a folder, not a file name$"):
         make_job(script, tmp_path / "out.mp4")
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import re
 import threading
 import unicodedata
 from dataclasses import dataclass, field
@@ -515,6 +516,86 @@ def _words_with_gaps_filled(
             words.append(Word(text[s:e], ws, we, s, e))
             prev_end = cursor = we
     return words
+
+
+# ----------------------------------------------------------------------------- phonemes only
+
+espeakCHARS_AUTO = 0
+espeakPHONEMES_IPA = 0x02
+# espeak_TextToPhonemes (libespeak-ng 1.52) returns a clause's phonemes but not how the clause
+# ended; it is read back from the text the call consumed. Clause-ending punctuation as espeak-ng
+# classifies it (readclause.c's punct_chars), as the symbol Piper-style phonemisers append:
+# "." "?" "!" end a sentence; "," ":" ";" do not; "" for the rest (the ellipsis, paragraphs).
+_CLAUSE_ENDS = {
+    ".": ".", "?": "?", "!": "!", ",": ",", ":": ":", ";": ";",
+    "\u2013": ";", "\u2014": ";", "\u037e": "?", "\u0387": ";", "\u0964": ".",
+    "\u060c": ",", "\u061b": ";", "\u061f": "?", "\u06d4": ".",
+    "\u3001": ",", "\u3002": ".", "\uff01": "!", "\uff0c": ",", "\uff0e": ".",
+    "\uff1a": ":", "\uff1b": ";", "\uff1f": "?",
+}
+_SENTENCE_ENDS = {".", "?", "!"}
+_CLOSERS = "\"')]}\u201d\u2019\u00bb"
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One clause as espeak-ng phonemises it: IPA (language-switch flags removed), the punctuation
+    that ended it ("" when none that matters) and whether it ends a sentence."""
+
+    phonemes: str
+    terminator: str
+    sentence_end: bool
+
+
+def _clause_end(consumed: str, at_end: bool) -> tuple[str, bool]:
+    """(terminator, ends a sentence) of a clause from the text espeak consumed for it."""
+    tail = consumed.rstrip()
+    if tail.endswith(("...", "\u2026")):
+        return "", at_end  # espeak-ng: an ellipsis pauses like ";" but is its own clause type
+    tail = tail.rstrip(_CLOSERS)
+    if consumed[len(consumed.rstrip()):].count("\n") > 1 and not (tail and tail[-1] in _CLAUSE_ENDS):
+        return "", True  # a paragraph break
+    if tail and tail[-1] in _CLAUSE_ENDS:
+        term = _CLAUSE_ENDS[tail[-1]]
+        return term, term in _SENTENCE_ENDS
+    return "", at_end
+
+
+def phonemize(text: str, voice: str | None = None) -> list[Clause]:
+    """``text`` -> its clauses' IPA phonemes with espeak-ng's ``voice``, no audio synthesised."""
+    out: list[Clause] = []
+    clean = text.replace("\0", " ")
+    if not clean.strip():
+        return out
+    data = clean.encode("utf-8")
+    with _lock:
+        lib = _load()
+        if not hasattr(lib.espeak_TextToPhonemes, "_ready"):
+            lib.espeak_TextToPhonemes.argtypes = [
+                ctypes.POINTER(ctypes.c_void_p), ctypes.c_int, ctypes.c_int]
+            lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
+            lib.espeak_TextToPhonemes._ready = True
+        name = _resolve_voice(voice)
+        if lib.espeak_SetVoiceByName(name.encode("utf-8")) != EE_OK:
+            raise SpeechError(f"espeak-ng could not load voice {voice!r} ({name})")
+        buf = ctypes.create_string_buffer(data)
+        base = ctypes.addressof(buf)
+        ptr = ctypes.c_void_p(base)
+        while ptr.value:
+            start = ptr.value - base
+            result = lib.espeak_TextToPhonemes(ctypes.byref(ptr), espeakCHARS_AUTO, espeakPHONEMES_IPA)
+            at_end = not ptr.value or ptr.value - base >= len(data)
+            # espeak reads one character past the clause before it stops
+            stop = len(data) if at_end else ptr.value - base
+            consumed = data[start:stop].decode("utf-8", "ignore")
+            if not at_end and consumed:
+                consumed = consumed[:-1]
+            phonemes = re.sub(r"\([^)]+\)", "", (result or b"").decode("utf-8", "replace"))
+            term, end = _clause_end(consumed, at_end)
+            out.append(Clause(phonemes, term, end))
+            if at_end:
+                break
+    return out
 
 
 class EspeakEngine:

@@ -166,11 +166,11 @@ def _ipa_to_arpabet(symbols: list[str]) -> list[str]:
 def _espeak_arpabet(word: str) -> list[str]:
     """ARPAbet spelling of ``word`` from espeak-ng's en-us reading; [] when unavailable."""
     try:
-        from speech.tts import espeak
+        from speech.tts import get_engine
     except ImportError:  # pragma: no cover - espeakng-loader is a core dependency
         return []
     try:
-        utt = espeak.synthesize(word, voice="en-us")
+        utt = get_engine("espeak").synthesize(word, voice="en-us")
     except SpeechError:
         return []
     return _ipa_to_arpabet([p.symbol for p in utt.phones])
@@ -443,9 +443,9 @@ def _espeak_stress(text: str) -> list[tuple[int, int, list[int]]]:
     """(char_start, char_end, [stress of each vowel]) per word of espeak-ng's reading of text."""
     try:
         from speech.phonemes import is_vowel, segments
-        from speech.tts import espeak
+        from speech.tts import get_engine
 
-        utt = espeak.synthesize(text, voice="en-us")
+        utt = get_engine("espeak").synthesize(text, voice="en-us")
     except (ImportError, SpeechError, RuntimeError):
         return []
     out = []

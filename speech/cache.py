@@ -1,8 +1,9 @@
 """Synthesis cache: the same text, voice, engine and rate are synthesised once per machine.
 
 Entries live in ``platformdirs.user_cache_dir("talking-avatar")/speech`` (``$AVATAR_CACHE_DIR/
-speech`` when that variable is set), keyed by a SHA-256 of (cache format, engine, engine version,
-voice, rate, spoken text). Each entry is two files written atomically (temp file + ``os.replace``):
+speech`` when that variable is set), keyed by a SHA-256 of (cache format, engine, the engine's
+``version()``, voice, rate, spoken text). Each entry is two files written atomically (temp file +
+``os.replace``):
 
 * ``<key>.npy`` -- the float32 samples, exactly as synthesised;
 * ``<key>.json`` -- sample rate, sample count and SHA-256 of the samples, phones, words, text.
@@ -19,7 +20,6 @@ import logging
 import os
 import threading
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
@@ -116,42 +116,18 @@ def cached_normalised(samples: np.ndarray, rate: int, target_lufs: float, peak_d
 
 
 def engine_version(engine: str) -> str:
-    """A string that changes when ``engine``'s output may change: the version of the Python
-    package that provides it (and, for espeak, the libespeak-ng version it loads)."""
+    """The engine's own :meth:`~speech.tts.base.TTSEngine.version` (once per process), or
+    ``"unknown"`` for an engine that does not load here (its synthesis then fails anyway)."""
     key = (engine or "").strip().lower()
-    if key in _versions:
-        return _versions[key]
-    version = "unknown"
-    try:
-        from speech.tts import _ENGINES  # name -> (module, pip package)
+    if key not in _versions:
+        from speech.errors import SpeechError
+        from speech.tts import get_engine
 
-        entry = _ENGINES.get(key)
-        if entry is not None:
-            try:
-                version = f"{entry[1]}=={metadata.version(entry[1])}"
-            except metadata.PackageNotFoundError:
-                version = f"{entry[1]}==?"
-        if key == "espeak":
-            version += "+" + _espeak_library_version()
-    except Exception:  # noqa: BLE001 -- a version we cannot read only weakens invalidation
-        pass
-    _versions[key] = version
-    return version
-
-
-def _espeak_library_version() -> str:
-    try:
-        import ctypes
-
-        from speech.tts import espeak as es
-
-        with es._lock:
-            lib = es._load()
-            lib.espeak_Info.argtypes = [ctypes.POINTER(ctypes.c_char_p)]
-            lib.espeak_Info.restype = ctypes.c_char_p
-            return (lib.espeak_Info(None) or b"?").decode("utf-8", "replace")
-    except Exception:  # noqa: BLE001
-        return "?"
+        try:
+            _versions[key] = get_engine(key).version()
+        except SpeechError:
+            return "unknown"
+    return _versions[key]
 
 
 def cache_key(text: str, voice: str | None, engine: str, rate: float, version: str) -> str:

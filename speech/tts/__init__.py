@@ -1,8 +1,9 @@
 """Text-to-speech engines behind one interface, looked up by name.
 
 Each engine lives in its own module (``speech.tts.<name>``) that defines ``create_engine()``
-returning a :class:`~speech.tts.base.TTSEngine`. Modules are imported only when their engine is
-asked for, so a missing optional dependency fails only when that engine is chosen, with a
+returning a new :class:`~speech.tts.base.TTSEngine`; this registry makes each engine once per
+process and hands out that one. Modules are imported only when their engine is asked for, so a
+missing optional dependency fails only when that engine is chosen, with a
 :class:`~speech.errors.SpeechError` naming the package to install.
 """
 from __future__ import annotations
@@ -19,7 +20,7 @@ DEFAULT_ENGINE = "espeak"
 # name -> (module path, pip package that provides its dependency)
 _ENGINES: dict[str, tuple[str, str]] = {
     "espeak": ("speech.tts.espeak", "espeakng-loader"),
-    "piper": ("speech.tts.piper", "piper-tts"),
+    "piper": ("speech.tts.piper", "onnxruntime"),
     "coqui": ("speech.tts.coqui", "coqui-tts"),
 }
 _instances: dict[str, TTSEngine] = {}
@@ -40,7 +41,8 @@ def engine_names() -> list[str]:
 
 
 def get_engine(name: str = DEFAULT_ENGINE) -> TTSEngine:
-    """The engine called ``name`` (created once per process and reused)."""
+    """The engine called ``name`` (created once per process and reused; the only place engines
+    are made)."""
     key = (name or DEFAULT_ENGINE).strip().lower()
     with _lock:
         if key in _instances:
@@ -76,6 +78,11 @@ def synthesize(
 ) -> Utterance:
     """Speak ``text`` with ``engine``/``voice``; returns audio plus phone and word timings."""
     return get_engine(engine).synthesize(text, voice=voice, rate=rate)
+
+
+def engine_version(engine: str = DEFAULT_ENGINE) -> str:
+    """``get_engine(engine).version()``: changes whenever the engine's output may change."""
+    return get_engine(engine).version()
 
 
 def list_voices(engine: str = DEFAULT_ENGINE) -> list[VoiceInfo]:
@@ -143,6 +150,7 @@ __all__ = [
     "TTSEngine",
     "VoiceInfo",
     "engine_names",
+    "engine_version",
     "get_engine",
     "default_voice",
     "installed_voices",

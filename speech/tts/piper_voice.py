@@ -98,8 +98,10 @@ class VoiceConfig:
                 dataset=str(raw.get("dataset") or ""),
                 quality=str((raw.get("audio") or {}).get("quality") or ""),
             )
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise SpeechError(f"Piper voice config {path} lacks or mangles {exc}") from exc
+        except KeyError as exc:
+            raise SpeechError(f"Piper voice config {path} lacks the field {exc}") from exc
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise SpeechError(f"Piper voice config {path} has a malformed field ({exc})") from exc
         if config.phoneme_type not in SUPPORTED_PHONEME_TYPES:
             raise SpeechError(
                 f"Piper voice {path.name} uses phoneme_type {config.phoneme_type!r}; "
@@ -153,10 +155,14 @@ def _fields(buf: memoryview, start: int, end: int) -> Iterator[tuple[int, int, i
             i += 4
         elif wire == 2:
             n, i = _varint(buf, i)
+            if i + n > end:
+                raise ValueError("truncated")
             yield number, i, i + n
             i += n
         else:
             raise ValueError(f"unsupported protobuf wire type {wire}")
+    if i > end:
+        raise ValueError("truncated")
 
 
 def _encode_varint(value: int) -> bytes:

@@ -44,6 +44,7 @@ from typing import Callable
 import numpy as np
 
 from speech.errors import SpeechError
+from speech.text.words import spoken_form, trim_word
 from speech.types import Phone, Utterance, Word
 
 _LOG = logging.getLogger(__name__)
@@ -89,7 +90,6 @@ _IPA_ARPABET: dict[str, tuple[str, ...]] = {
 }
 _IPA_MAX = max(len(k) for k in _IPA_ARPABET)
 
-_QUIET_EDGES = ".,;:!?\"'()[]{}«»“”‘’…—–-"
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 _CLAUSE_END = re.compile(r"[,;:—–][\"'”’)\]]*$")
 
@@ -207,15 +207,6 @@ def _keys_for(decoder, word: str) -> list[str]:
 # ----------------------------------------------------------------------------- text
 
 
-def _strip_punct(text: str, start: int, end: int) -> tuple[int, int]:
-    s, e = start, end
-    while s < e and not text[s].isalnum():
-        s += 1
-    while e > s and not text[e - 1].isalnum():
-        e -= 1
-    return s, e
-
-
 def _tokens(decoder, text: str) -> list[_Token]:
     tokens: list[_Token] = []
     for m in re.finditer(r"\S+", text):
@@ -224,10 +215,10 @@ def _tokens(decoder, text: str) -> list[_Token]:
             if tokens and _SENTENCE_END.search(raw):
                 tokens[-1].sentence_end = True
             continue
-        s, e = _strip_punct(text, m.start(), m.end())
+        s, e = trim_word(text, m.start(), m.end())
         tok = _Token(text[s:e], s, e)
         # pronounce symbols that are read out ("12%", "$5") but not sentence punctuation
-        spoken = raw.strip(_QUIET_EDGES) or tok.text
+        spoken = spoken_form(text, s, e)
         tok.keys = _keys_for(decoder, spoken)
         tok.n_phones = sum(len((_lookup(decoder, k) or "").split()) for k in tok.keys)
         if not tok.n_phones:

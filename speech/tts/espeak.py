@@ -24,12 +24,12 @@ import ctypes
 import os
 import re
 import threading
-import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from speech.errors import SpeechError
+from speech.text.words import trim_word, word_spans
 from speech.tts.base import VoiceInfo, checked_rate, package_version
 from speech.types import Phone, Utterance, Word
 
@@ -354,15 +354,6 @@ def _is_unspaced(ch: str) -> bool:
     )
 
 
-def _strip_punct(text: str, start: int, end: int) -> tuple[int, int]:
-    s, e = start, end
-    while s < e and unicodedata.category(text[s]).startswith("P"):
-        s += 1
-    while e > s and unicodedata.category(text[e - 1]).startswith("P"):
-        e -= 1
-    return (s, e) if s < e else (start, end)
-
-
 def _word_span(text: str, pos: int, cut_points: list[int]) -> tuple[int, int]:
     """The source word around character ``pos``: its whitespace-delimited run (split further at
     event positions in scripts without spaces), edge punctuation stripped."""
@@ -381,7 +372,8 @@ def _word_span(text: str, pos: int, cut_points: list[int]) -> tuple[int, int]:
         after = [c for c in cut_points if pos < c < e]
         s = max(before) if before else s
         e = min(after) if after else e
-    return _strip_punct(text, s, e)
+    ts, te = trim_word(text, s, e)
+    return (ts, te) if ts < te else (s, e)
 
 
 def _build(samples: np.ndarray, sr: int, events, text: str) -> tuple[list[Phone], list[Word]]:
@@ -447,23 +439,6 @@ def _build(samples: np.ndarray, sr: int, events, text: str) -> tuple[list[Phone]
     return phones, _words_with_gaps_filled(text, spans, event_t, word_phones)
 
 
-def _source_words(text: str) -> list[tuple[int, int]]:
-    """Whitespace-delimited words of ``text`` that hold a letter or digit, punctuation stripped."""
-    out = []
-    i, n = 0, len(text)
-    while i < n:
-        if text[i].isspace():
-            i += 1
-            continue
-        j = i
-        while j < n and not text[j].isspace():
-            j += 1
-        if any(c.isalnum() for c in text[i:j]):
-            out.append(_strip_punct(text, i, j))
-        i = j
-    return out
-
-
 def _words_with_gaps_filled(
     text: str,
     spans: list[tuple[int, int]],
@@ -477,7 +452,7 @@ def _words_with_gaps_filled(
     items = [(sp, t, ph, True) for sp, t, ph in zip(spans, event_t, word_phones)]
     if spans:
         missing = [
-            w for w in _source_words(text)
+            w for w in word_spans(text)
             if not any(s < w[1] and w[0] < e for s, e in spans)
         ]
         for w in missing:

@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from speech.errors import SpeechError
+from speech.text.words import spoken_form, word_spans
 from speech.tts.base import VoiceInfo, checked_rate, package_version
 from speech.tts.piper_voice import PiperVoice
 from speech.types import Phone, Utterance, Word
@@ -195,34 +196,6 @@ def _stress_onsets(items: list[tuple[str, int]]) -> list[tuple[str, int]]:
 
 
 # ----------------------------------------------------------------------------- words
-
-
-def _source_words(text: str) -> list[tuple[int, int]]:
-    """Whitespace-delimited words holding a letter or digit, edge punctuation stripped."""
-    out = []
-    for m in re.finditer(r"\S+", text):
-        s, e = m.start(), m.end()
-        while s < e and not text[s].isalnum():
-            s += 1
-        while e > s and not text[e - 1].isalnum():
-            e -= 1
-        if s < e:
-            out.append((s, e))
-    return out
-
-
-_QUIET_EDGES = ".,;:!?\"'()[]{}«»“”‘’…—–-"
-
-
-def _spoken_form(text: str, start: int, end: int) -> str:
-    """The whitespace-delimited token around text[start:end] with sentence punctuation stripped
-    but read-out symbols kept ("12%", "$5"), for phonemising the word alone."""
-    s, e = start, end
-    while s > 0 and not text[s - 1].isspace():
-        s -= 1
-    while e < len(text) and not text[e].isspace():
-        e += 1
-    return text[s:e].strip(_QUIET_EDGES) or text[start:end]
 
 
 def _plain(phonemes: str) -> str:
@@ -390,8 +363,8 @@ class PiperEngine:
             return Utterance(np.zeros(0, np.float32), sr, [], [], text)
         with self._lock:
             chunks = pv.synthesize(clean, length_scale=pv.config.length_scale / rate)
-            spans = _source_words(clean)
-            text_ph = [_plain("".join(sum(pv.phonemize(_spoken_form(clean, s, e)), [])))
+            spans = word_spans(clean)
+            text_ph = [_plain("".join(sum(pv.phonemize(spoken_form(clean, s, e)), [])))
                        for s, e in spans]
         if not chunks:
             return Utterance(np.zeros(0, np.float32), sr, [], [], text)

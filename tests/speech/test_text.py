@@ -277,3 +277,12 @@ def test_prepare_with_espeak_words_maps_back_to_original():
     ]
     for w in words:
         assert original[w.char_start : w.char_end] == w.text
+
+
+def test_word_spans_are_the_words_every_engine_reports():
+    from speech.text import spoken_form, word_spans
+
+    text = "(Well-known) $5, didn't — 12%... e-mail!"
+    assert [text[s:e] for s, e in word_spans(text)] == ["Well-known", "5", "didn't", "12", "e-mail"]
+    s, e = word_spans(text)[1]
+    assert spoken_form(text, s, e) == "$5" and spoken_form(text, *word_spans(text)[3]) == "12%"

@@ -204,6 +204,8 @@ def _load() -> ctypes.CDLL:
         ctypes.c_uint, ctypes.POINTER(ctypes.c_uint), ctypes.c_void_p,
     ]
     lib.espeak_Synth.restype = ctypes.c_int
+    lib.espeak_TextToPhonemes.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_int, ctypes.c_int]
+    lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
     lib.espeak_ListVoices.argtypes = [ctypes.POINTER(_Voice)]
     lib.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(_Voice))
 
@@ -518,7 +520,6 @@ _CLAUSE_ENDS = {
     "\uff1a": ":", "\uff1b": ";", "\uff1f": "?",
 }
 _SENTENCE_ENDS = {".", "?", "!"}
-_CLOSERS = "\"')]}\u201d\u2019\u00bb"
 
 
 @dataclass(frozen=True)
@@ -531,18 +532,41 @@ class Clause:
     sentence_end: bool
 
 
-def _clause_end(consumed: str, at_end: bool) -> tuple[str, bool]:
-    """(terminator, ends a sentence) of a clause from the text espeak consumed for it."""
-    tail = consumed.rstrip()
-    if tail.endswith(("...", "\u2026")):
-        return "", at_end  # espeak-ng: an ellipsis pauses like ";" but is its own clause type
-    tail = tail.rstrip(_CLOSERS)
-    if consumed[len(consumed.rstrip()):].count("\n") > 1 and not (tail and tail[-1] in _CLAUSE_ENDS):
-        return "", True  # a paragraph break
-    if tail and tail[-1] in _CLAUSE_ENDS:
-        term = _CLAUSE_ENDS[tail[-1]]
-        return term, term in _SENTENCE_ENDS
-    return "", at_end
+_FIRST_MARK = re.compile("\\.\\.\\.|\u2026|[" + re.escape("".join(_CLAUSE_ENDS)) + "]")
+_LOOKAHEAD = re.compile("(?<=\\s)[^\\s" + re.escape("".join(_CLAUSE_ENDS) + "\u2026") + "]*$")
+
+
+def _clause_end(consumed: str, at_end: bool) -> tuple[str, bool, str]:
+    """(terminator, ends a sentence, look-ahead) of a clause from the text espeak consumed for it
+    (with the previous clause's look-ahead in front). Unless the text ended, espeak may have read
+    into the next clause: a last run of characters after a space that holds no clause
+    punctuation is that look-ahead, and belongs to the next clause."""
+    ahead = ""
+    if not at_end:
+        m = _LOOKAHEAD.search(consumed)
+        if m:
+            consumed, ahead = consumed[:m.start()], m.group(0)
+    term, end = _terminator(consumed, at_end)
+    return term, end, ahead
+
+
+def _terminator(consumed: str, at_end: bool) -> tuple[str, bool]:
+    """espeak-ng's clause type from what follows the clause's last word: a blank line ends a
+    paragraph (whatever the punctuation); otherwise the first clause punctuation decides, and an
+    ellipsis pauses like ";" but is a type of its own; no word at all ends nothing."""
+    last = max((i for i, c in enumerate(consumed) if c.isalnum()), default=-1)
+    after = consumed[last + 1:]
+    if after.count("\n") > 1:
+        return "", True
+    if last < 0:
+        return "", at_end
+    m = _FIRST_MARK.search(after)
+    if m is None:
+        return "", at_end
+    if m.group(0) in ("...", "\u2026"):
+        return "", False
+    term = _CLAUSE_ENDS[m.group(0)]
+    return term, term in _SENTENCE_ENDS
 
 
 def phonemize(text: str, voice: str | None = None) -> list[Clause]:
@@ -554,31 +578,21 @@ def phonemize(text: str, voice: str | None = None) -> list[Clause]:
     data = clean.encode("utf-8")
     with _lock:
         lib = _load()
-        if not hasattr(lib.espeak_TextToPhonemes, "_ready"):
-            lib.espeak_TextToPhonemes.argtypes = [
-                ctypes.POINTER(ctypes.c_void_p), ctypes.c_int, ctypes.c_int]
-            lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
-            lib.espeak_TextToPhonemes._ready = True
         name = _resolve_voice(voice)
         if lib.espeak_SetVoiceByName(name.encode("utf-8")) != EE_OK:
             raise SpeechError(f"espeak-ng could not load voice {voice!r} ({name})")
         buf = ctypes.create_string_buffer(data)
         base = ctypes.addressof(buf)
         ptr = ctypes.c_void_p(base)
-        while ptr.value:
+        ahead = ""
+        while ptr.value:  # until espeak says the text is done: it keeps what it read ahead
             start = ptr.value - base
             result = lib.espeak_TextToPhonemes(ctypes.byref(ptr), espeakCHARS_AUTO, espeakPHONEMES_IPA)
-            at_end = not ptr.value or ptr.value - base >= len(data)
-            # espeak reads one character past the clause before it stops
-            stop = len(data) if at_end else ptr.value - base
-            consumed = data[start:stop].decode("utf-8", "ignore")
-            if not at_end and consumed:
-                consumed = consumed[:-1]
+            at_end = not ptr.value
+            consumed = data[start:len(data) if at_end else ptr.value - base].decode("utf-8", "ignore")
             phonemes = re.sub(r"\([^)]+\)", "", (result or b"").decode("utf-8", "replace"))
-            term, end = _clause_end(consumed, at_end)
+            term, end, ahead = _clause_end(ahead + consumed, at_end)
             out.append(Clause(phonemes, term, end))
-            if at_end:
-                break
     return out
 
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ DEFAULT_LENGTH_SCALE = 1.0
 DEFAULT_NOISE_W = 0.8
 DEFAULT_HOP_LENGTH = 256
 SUPPORTED_PHONEME_TYPES = ("espeak", "text")
+_RAW_PHONEMES = re.compile(r"(\[\[.*?\]\])", re.S)
 
 
 @dataclass(frozen=True)
@@ -278,9 +280,34 @@ class PiperVoice:
     # -- text -> phonemes -> ids
 
     def phonemize(self, text: str) -> list[list[str]]:
-        """Text -> phonemes (one code point each, vowel clusters merged), one list per sentence."""
+        """Text -> phonemes (one code point each, vowel clusters merged), one list per sentence.
+
+        ``[[...]]`` in the text is IPA spoken as written (one phoneme per code point), joined to
+        the sentence around it, as in piper-tts."""
         if self.config.phoneme_type == "text":
             return [list(unicodedata.normalize("NFD", text))] if text else []
+        sentences: list[list[str]] = []
+        parts = _RAW_PHONEMES.split(text)
+        after_raw = False
+        for i, part in enumerate(parts):
+            if part.startswith("[[") and part.endswith("]]"):
+                if not sentences:
+                    sentences.append([])
+                if i > 0 and parts[i - 1].endswith(" "):
+                    sentences[-1].append(" ")
+                sentences[-1].extend(part[2:-2].strip())
+                if i + 1 < len(parts) and parts[i + 1].startswith(" "):
+                    sentences[-1].append(" ")
+                after_raw = True
+                continue
+            spoken = self._espeak_sentences(part)
+            if after_raw and spoken:
+                sentences[-1].extend(spoken.pop(0))
+            sentences.extend(spoken)
+            after_raw = False
+        return [s for s in sentences if s]
+
+    def _espeak_sentences(self, text: str) -> list[list[str]]:
         from speech.tts.espeak import phonemize
 
         sentences: list[list[str]] = []
@@ -295,7 +322,7 @@ class PiperVoice:
                 current = []
         if current:
             sentences.append(self._merge_clusters(current))
-        return [s for s in sentences if s]
+        return sentences
 
     def _merge_clusters(self, phonemes: list[str]) -> list[str]:
         clusters = self.config.vowel_clusters

@@ -26,7 +26,6 @@ Where a voice gives no alignments, the audio is aligned with pocketsphinx (Engli
 """
 from __future__ import annotations
 
-import json
 import logging
 import re
 import threading
@@ -40,7 +39,7 @@ import numpy as np
 from speech.errors import SpeechError
 from speech.text.words import spoken_form, word_spans
 from speech.tts.base import VoiceInfo, checked_rate, package_version
-from speech.tts.piper_voice import PiperVoice
+from speech.tts.piper_voice import PiperVoice, VoiceConfig
 from speech.types import Phone, Utterance, Word
 
 _LOG = logging.getLogger(__name__)
@@ -122,6 +121,19 @@ def _resolve(voice: str | None) -> tuple[Path, Path, Path | None, str]:
     if not config.is_file():
         raise SpeechError(f"Piper voice {path} has no config beside it ({config.name} missing)")
     return path, config, None, str(path)
+
+
+def _voice_info(vid: str, model: Path, card: Path | None, cfg: VoiceConfig, aligned: bool) -> VoiceInfo:
+    name = cfg.dataset or model.stem
+    return VoiceInfo(
+        id=vid,
+        engine=ENGINE_NAME,
+        language=(cfg.language or cfg.espeak_voice).replace("_", "-").lower(),
+        name=f"{name} ({cfg.quality})" if cfg.quality else name,
+        sample_rate=cfg.sample_rate,
+        licence=_licence(model, card),
+        gives_timings=aligned,
+    )
 
 
 # ----------------------------------------------------------------------------- phones
@@ -303,19 +315,7 @@ class PiperEngine:
             if key in self._voices:
                 return self._voices[key]
             pv = PiperVoice.load(model, config)
-            cfg = pv.config
-            lang = cfg.language or cfg.espeak_voice
-            name = cfg.dataset or model.stem
-            info = VoiceInfo(
-                id=vid,
-                engine=ENGINE_NAME,
-                language=str(lang).replace("_", "-").lower(),
-                name=f"{name} ({cfg.quality})" if cfg.quality else str(name),
-                sample_rate=cfg.sample_rate,
-                licence=_licence(model, card),
-                gives_timings=pv.aligned,
-            )
-            loaded = _LoadedVoice(pv, info)
+            loaded = _LoadedVoice(pv, _voice_info(vid, model, card, pv.config, pv.aligned))
             self._voices[key] = loaded
             return loaded
 
@@ -327,16 +327,8 @@ class PiperEngine:
         paths = _bundled_paths()
         if paths is not None:
             model, config, card = paths
-            meta = json.loads(config.read_text("utf-8"))
-            out.append(VoiceInfo(
-                id=BUNDLED_VOICE,
-                engine=ENGINE_NAME,
-                language=meta.get("language", {}).get("code", "en_US").replace("_", "-").lower(),
-                name=f"{meta.get('dataset', 'joe')} ({meta.get('audio', {}).get('quality', '')})",
-                sample_rate=int(meta["audio"]["sample_rate"]),
-                licence=_licence(model, card),
-                gives_timings=True,
-            ))
+            # the bundled voice exposes its alignments (checked by the tests)
+            out.append(_voice_info(BUNDLED_VOICE, model, card, VoiceConfig.from_file(config), True))
         with self._lock:
             out += [v.info for v in self._voices.values() if v.info.id != BUNDLED_VOICE]
         return out

@@ -8,7 +8,6 @@ from __future__ import annotations
 import errno
 import json
 import logging
-import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, List, Optional
@@ -93,6 +92,7 @@ def _stop_signals_interrupt():
 def _errors_as_exit_codes(interrupted: str = "interrupted; nothing was written"):
     """Bad input -> one line, exit 2; Ctrl-C -> exit 130 (SIGTERM 143, SIGHUP 129); anything else ->
     one line, exit 1."""
+    from avatar.script import OutsideFolder
     from speech.errors import SpeechError
 
     try:
@@ -100,6 +100,8 @@ def _errors_as_exit_codes(interrupted: str = "interrupted; nothing was written")
             yield
     except (typer.Exit, typer.Abort):
         raise
+    except OutsideFolder as exc:
+        _fail(f"{exc} (allow a folder with --allow-path DIR)", EXIT_BAD_INPUT)
     except (AvatarError, SpeechError) as exc:
         _fail(str(exc), EXIT_BAD_INPUT)
     except Stopped as exc:
@@ -121,7 +123,7 @@ def _errors_as_exit_codes(interrupted: str = "interrupted; nothing was written")
 RENDER_FLAGS = {"output": "--output", "portrait": "--portrait", "voice": "--voice", "template": "--template",
                 "variables": "--var", "fps": "--fps", "size": "--size", "seed": "--seed", "captions": "--captions",
                 "landmarks": "--landmarks", "scorm": "--scorm", "jobs": "--jobs", "executor": "--executor",
-                "address": "--address", "sign_cert": "--sign-cert", "sign_key": "--sign-key",
+                "address": "--address", "sign_cert": "--sign-cert", "sign_key": "--sign-key", "allow_paths": "--allow-path",
                 "slides": "--slides", "preview": "--preview",
                 "burn_captions": "--burn-captions", "sheet": "--sheet"}
 
@@ -160,6 +162,7 @@ LandmarksOpt = Annotated[str, typer.Option("--landmarks", help="Face landmarks: 
 ScormOpt = Annotated[bool, typer.Option("--scorm", help="Also write NAME.scorm.zip, a SCORM 1.2 package for an LMS.")]
 SignCertOpt = Annotated[Optional[Path], typer.Option("--sign-cert", envvar="AVATAR_SIGN_CERT", help="C2PA signing certificate chain (PEM) for the content credentials (default: a local self-signed identity).")]
 SignKeyOpt = Annotated[Optional[Path], typer.Option("--sign-key", envvar="AVATAR_SIGN_KEY", help="The signing certificate's private key (PEM).")]
+AllowOpt = Annotated[Optional[List[Path]], typer.Option("--allow-path", metavar="DIR", help="Let the script use files in this folder too (repeatable); by default only its own folder.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
 
@@ -184,6 +187,7 @@ def render(
     burn_captions: bool = typer.Option(False, "--burn-captions", help="Also draw the captions into the picture (two lines at most, theme-styled)."),
     sign_cert: SignCertOpt = None,
     sign_key: SignKeyOpt = None,
+    allow_path: AllowOpt = None,
     quiet: QuietOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -209,7 +213,8 @@ def render(
             job = make_job(script, output, portrait=portrait, voice=voice, template=template, variables=variables,
                            fps=fps, size=size, seed=seed, captions=captions, landmarks=landmarks,
                            scorm=scorm, slides=slides, preview=preview, burn_captions=burn_captions, sheet=sheet,
-                           sign_cert=sign_cert, sign_key=sign_key)
+                           sign_cert=sign_cert, sign_key=sign_key,
+                           allow_paths=tuple(allow_path or ()) or None)
         with Progress(*columns, console=err, disable=not show, transient=False) as bar:
             tasks: dict[str, int] = {}
 
@@ -256,6 +261,7 @@ def batch(
     scorm: ScormOpt = False,
     sign_cert: SignCertOpt = None,
     sign_key: SignKeyOpt = None,
+    allow_path: AllowOpt = None,
     quiet: QuietOpt = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one summary line as JSON on stdout.")] = False,
 ) -> None:
@@ -277,7 +283,8 @@ def batch(
             variables = parse_variables(var)
             options = {"portrait": portrait, "voice": voice, "template": template, "fps": fps, "size": size,
                        "seed": seed, "captions": captions, "landmarks": landmarks, "scorm": scorm,
-                       "sign_cert": sign_cert, "sign_key": sign_key}
+                       "sign_cert": sign_cert, "sign_key": sign_key,
+                       "allow_paths": tuple(allow_path or ()) or None}
             with Progress(*columns, console=err, disable=not show) as bar:
                 task = bar.add_task("videos", total=None, state="")
 
@@ -351,6 +358,7 @@ def check(
     landmarks: LandmarksOpt = "mediapipe",
     sign_cert: SignCertOpt = None,
     sign_key: SignKeyOpt = None,
+    allow_path: AllowOpt = None,
     quiet: QuietOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -365,7 +373,8 @@ def check(
         variables = parse_variables(var)
         with _options_named_as_flags():
             job = make_job(script, None, portrait=portrait, voice=voice, template=template, variables=variables,
-                           size=size, landmarks=landmarks, sign_cert=sign_cert, sign_key=sign_key)
+                           size=size, landmarks=landmarks, sign_cert=sign_cert, sign_key=sign_key,
+                           allow_paths=tuple(allow_path or ()) or None)
         report = check_job(job)
     if as_json:
         typer.echo(json.dumps({"ok": report.ok, "slides": report.slides, "problems": report.problems,

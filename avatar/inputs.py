@@ -34,7 +34,7 @@ def input_hash(job: RenderJob) -> str:
     script cannot be loaded."""
     from avatar.script import load_script
 
-    presentation = load_script(job.script, job.variables)
+    presentation = load_script(job.script, job.variables, allow=job.allow_paths)
     return hash_inputs(job, presentation, presentation.meta.model_copy(update=job.overrides()))
 
 

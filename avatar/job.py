@@ -44,6 +44,7 @@ class RenderJob(BaseModel):
     preview: bool = False  # fast and small: the shorter side 360 px, 15 fps, the fastest encoder preset
     sign_cert: Path | None = None  # C2PA signing certificate chain (PEM); default: the local self-signed identity
     sign_key: Path | None = None  # its private key (PEM)
+    allow_paths: tuple[Path, ...] = ()  # folders besides the script's own that its files may come from
 
     @model_validator(mode="before")
     @classmethod
@@ -107,6 +108,14 @@ class RenderJob(BaseModel):
                 numbers.extend(range(low, high + 1))
             return tuple(sorted(set(numbers)))
         return value
+
+    @field_validator("allow_paths")
+    @classmethod
+    def _allowed_folders_exist(cls, folders: tuple[Path, ...]) -> tuple[Path, ...]:
+        for folder in folders:
+            if not folder.is_dir():
+                raise ValueError(f"not a folder: {folder}")
+        return folders
 
     @field_validator("landmarks")
     @classmethod

@@ -90,7 +90,7 @@ def make_plan(job: RenderJob, *, warn: Callable[[str], None] | None = None,
     warn = warn or log.warning
     timings: dict[str, float] = {}
     t = time.perf_counter()
-    presentation = load_script(job.script, job.variables)
+    presentation = load_script(job.script, job.variables, allow=job.allow_paths)
     meta = presentation.meta.model_copy(update=job.overrides())
     check_outputs_spare_inputs(job, presentation, meta)
     if job.preview:

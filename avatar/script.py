@@ -398,11 +398,15 @@ def _location(errors: list[dict[str, Any]]) -> str:
     return f"{loc}: {message}" if loc else message
 
 
-def load_script(path: str | Path, variables: dict[str, Any] | None = None) -> Presentation:
+def load_script(path: str | Path, variables: dict[str, Any] | None = None,
+                allow: tuple[Path, ...] | list[Path] = ()) -> Presentation:
     """Read a .md (Marp) or .yaml script, render it with Jinja2, and validate it.
 
     Variables: the front matter's own keys, overridden by `variables` (from --var or a CSV row).
-    Relative image, audio and portrait paths are resolved against the script's folder.
+    Relative image, audio and portrait paths are resolved against the script's folder. Every file
+    or folder the script names (images, recordings, portrait, music, lexicon, brand kit and its
+    files, a voice or theme given as a path) must lie inside the script's folder or one of the
+    `allow` folders, else :class:`OutsideFolder` is raised.
     """
     source = Path(path)
     if not source.is_file():
@@ -444,7 +448,8 @@ def load_script(path: str | Path, variables: dict[str, Any] | None = None) -> Pr
         slides = [s for s in (_parse_markdown_slide(b, fences) for b in SLIDE_BREAK.split(body)) if s]
 
     meta_fields["variables"] = {**meta_vars, **variables}
-    brand, brand_dir = _load_brand(meta_fields.get("brand"), source)
+    roots = _roots(source, allow)
+    brand, brand_dir = _load_brand(meta_fields.get("brand"), source, roots)
     if brand is not None:
         meta_fields["brand"] = brand
         for key in ("presenter_name", "presenter_title"):
@@ -461,10 +466,50 @@ def load_script(path: str | Path, variables: dict[str, Any] | None = None) -> Pr
         raise AvatarError(source, _location(exc.errors())) from None
     except TypeError as exc:
         raise AvatarError(source, f"unexpected structure: {exc}") from None
-    return _resolve_paths(presentation, source.parent.resolve())
+    presentation = _resolve_paths(presentation, source.parent.resolve())
+    _check_contained(presentation, roots)
+    return presentation
 
 
-def _load_brand(value: Any, source: Path) -> tuple[Brand | None, Path]:
+class OutsideFolder(AvatarError):
+    """A file a script names lies outside the folders it may read (its own, and those allowed)."""
+
+
+def _roots(source: Path, allow: tuple[Path, ...] | list[Path]) -> list[Path]:
+    """The script's folder, the allowed folders, and what ships with the package (fonts, themes)."""
+    from avatar.slides import TEMPLATES_DIR
+
+    shipped = [Path(__file__).resolve().parent / "assets", TEMPLATES_DIR.resolve()]
+    return [source.parent.resolve(), *(Path(folder).expanduser().resolve() for folder in allow), *shipped]
+
+
+def _contain(path: Path | str, what: str, roots: list[Path]) -> None:
+    real = Path(path).expanduser().resolve()  # symbolic links are followed: the target must be inside
+    if not any(real.is_relative_to(root) for root in roots):
+        raise OutsideFolder(path, f"the {what} is outside the script's folder ({roots[0]}); a script may read "
+                                  "files only in its own folder unless the render allows more")
+
+
+def _check_contained(presentation: Presentation, roots: list[Path]) -> None:
+    meta = presentation.meta
+    named: list[tuple[Path | str | None, str]] = [(meta.portrait, "portrait"), (meta.music, "music")]
+    if isinstance(meta.lexicon, Path):
+        named.append((meta.lexicon, "lexicon"))
+    if meta.voice and ("/" in meta.voice or meta.voice.endswith(".onnx")):
+        named.append((meta.voice if Path(meta.voice).is_absolute() else roots[0] / meta.voice, "voice"))
+    if "/" in meta.template or meta.template in (".", ".."):
+        named.append((meta.template, "theme folder"))
+    if meta.brand is not None and not isinstance(meta.brand, Path):
+        named.append((meta.brand.logo, "brand logo"))
+        named.extend((getattr(meta.brand.fonts, face), "brand font") for face in ("regular", "bold", "heading", "mono"))
+    for number, slide in enumerate(presentation.slides, 1):
+        named += [(slide.image, f"image of slide {number}"), (slide.audio, f"recording of slide {number}")]
+    for path, what in named:
+        if path is not None:
+            _contain(path, what, roots)
+
+
+def _load_brand(value: Any, source: Path, roots: list[Path]) -> tuple[Brand | None, Path]:
     """The brand kit from the front matter: a mapping, or a YAML file's path (relative to the script)."""
     if value is None:
         return None, source.parent
@@ -473,6 +518,7 @@ def _load_brand(value: Any, source: Path) -> tuple[Brand | None, Path]:
     if isinstance(value, (str, Path)):
         path = Path(value).expanduser()
         path = path if path.is_absolute() else folder / path
+        _contain(path, "brand kit", roots)
         if not path.is_file():
             raise AvatarError(path, "brand kit not found")
         try:

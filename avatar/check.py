@@ -42,7 +42,7 @@ def check_job(job: RenderJob) -> CheckReport:
             report.problems.append(str(exc))
             return None
 
-    presentation = attempt(load_script, job.script, job.variables)
+    presentation = attempt(load_script, job.script, job.variables, allow=job.allow_paths)
     if presentation is None:
         return report
     meta = presentation.meta.model_copy(update=job.overrides())

@@ -63,6 +63,8 @@ class RenderJob(BaseModel):
     @field_validator("portrait")
     @classmethod
     def _portrait_exists(cls, portrait: Path | None) -> Path | None:
+        if portrait is not None and portrait.is_dir():
+            raise ValueError(f"{portrait} is a folder, not a photo")
         if portrait is not None and not portrait.is_file():
             raise ValueError(f"file not found: {portrait}")
         return portrait

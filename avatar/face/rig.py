@@ -8,6 +8,7 @@ which the renderer paints the mouth interior into each frame (avatar.face.mouth)
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import os
 from dataclasses import dataclass
@@ -89,18 +90,71 @@ def photo_hash(path: Path) -> str:
 TRANSPARENT_FILL = 128
 
 
+MAX_PORTRAIT_PIXELS = 200_000_000  # 14142 px square; past it decoding alone would take gigabytes
+MAX_PORTRAIT_SIDE = 4096  # larger photos are scaled down first: the rig works on a crop of the face
+
+
 def _decode(path: Path) -> np.ndarray:
+    """The portrait's pixels as 8-bit BGR or BGRA, upright (EXIF orientation applied), at most
+    MAX_PORTRAIT_SIDE px on the long side. Bad files raise AvatarError saying what is wrong."""
+    from PIL import Image, UnidentifiedImageError
+
     path = Path(path)
+    if path.is_dir():
+        raise AvatarError(path, "is a folder, not a portrait photo")
     if not path.is_file():
         raise AvatarError(path, "portrait not found")
-    data = np.frombuffer(path.read_bytes(), np.uint8)
-    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if len(data) else None
+    raw = path.read_bytes()
+    if not raw:
+        raise AvatarError(path, "empty file, not a portrait photo")
+    orientation = 1
+    try:
+        with Image.open(io.BytesIO(raw)) as header:  # reads the header only: size and EXIF, no pixels
+            width, height = header.size
+            orientation = header.getexif().get(0x0112, 1)
+    except UnidentifiedImageError:
+        raise AvatarError(path, "not an image (use a JPEG or PNG photo)") from None
+    except Image.DecompressionBombError:
+        raise AvatarError(path, f"the image is too large (over {2 * Image.MAX_IMAGE_PIXELS // 1_000_000} megapixels)") from None
+    except Exception:  # a header PIL cannot parse: let OpenCV try
+        width = height = 0
+    if width * height > MAX_PORTRAIT_PIXELS:
+        raise AvatarError(path, f"the image is too large ({width}x{height} px; at most "
+                                f"{MAX_PORTRAIT_PIXELS // 1_000_000} megapixels)")
+    image = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_UNCHANGED)
     if image is None:
-        raise AvatarError(path, "not an image OpenCV can read (use JPEG or PNG)")
+        raise AvatarError(path, "the image is damaged or cut short" if width
+                          else "not an image OpenCV can read (use JPEG or PNG)")
+    if _cut_short_jpeg(raw):
+        raise AvatarError(path, "the image is damaged or cut short")
     if image.dtype != np.uint8:
         image = (image / (256 if image.dtype == np.uint16 else image.max() or 1)).astype(np.uint8)
     if image.ndim == 2:
         image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    image = _upright(image, orientation)
+    longest = max(image.shape[:2])
+    if longest > MAX_PORTRAIT_SIDE:
+        scale = MAX_PORTRAIT_SIDE / longest
+        image = cv2.resize(image, (round(image.shape[1] * scale), round(image.shape[0] * scale)),
+                           interpolation=cv2.INTER_AREA)
+    return image
+
+
+def _cut_short_jpeg(raw: bytes) -> bool:
+    """A JPEG without its end marker (OpenCV decodes what is there and greys out the rest)."""
+    return raw[:2] == b"\xff\xd8" and raw.rstrip(b"\x00")[-2:] != b"\xff\xd9"
+
+
+def _upright(image: np.ndarray, orientation: int) -> np.ndarray:
+    """Apply an EXIF orientation (1-8) the way a photo viewer shows the photo."""
+    steps = {2: (None, 1), 3: (cv2.ROTATE_180, None), 4: (None, 0), 5: (cv2.ROTATE_90_CLOCKWISE, 1),
+             6: (cv2.ROTATE_90_CLOCKWISE, None), 7: (cv2.ROTATE_90_COUNTERCLOCKWISE, 1),
+             8: (cv2.ROTATE_90_COUNTERCLOCKWISE, None)}
+    rotate, flip = steps.get(orientation, (None, None))
+    if rotate is not None:
+        image = cv2.rotate(image, rotate)
+    if flip is not None:
+        image = cv2.flip(image, flip)
     return image
 
 

@@ -34,7 +34,8 @@ _WIDE_FORMAT = re.compile(r"\d{7,}")  # a field width or precision of a million 
 
 
 class YamlTooLarge(yaml.YAMLError):
-    """A YAML document whose aliases expand past the limit, or refer to themselves."""
+    """A YAML document whose aliases expand past the limit, or refer to themselves (or, rarer, one
+    holding a value the safe loader cannot build, such as the date 2020-13-45)."""
 
     def __init__(self, problem: str):
         super().__init__(problem)
@@ -80,7 +81,10 @@ def load_yaml(text: str, max_nodes: int = MAX_YAML_NODES) -> Any:
             return None
         if _expanded_size(node, max_nodes) > max_nodes:
             raise YamlTooLarge(f"its aliases expand to more than {max_nodes:,} values")
-        return loader.construct_document(node)
+        try:
+            return loader.construct_document(node)
+        except (ValueError, TypeError, OverflowError) as exc:  # e.g. a date like 2020-13-45
+            raise YamlTooLarge(f"a value YAML cannot read: {exc}") from None
     finally:
         loader.dispose()
 

@@ -18,6 +18,7 @@ from speech.errors import SpeechError
 @dataclass
 class CheckReport:
     problems: list[str] = field(default_factory=list)
+    errors: list[Exception] = field(default_factory=list)  # the errors behind `problems` that came as exceptions
     warnings: list[str] = field(default_factory=list)
     slides: int = 0
 
@@ -40,6 +41,7 @@ def check_job(job: RenderJob) -> CheckReport:
             return action(*args, **kwargs)
         except (AvatarError, SpeechError) as exc:
             report.problems.append(str(exc))
+            report.errors.append(exc)
             return None
 
     presentation = attempt(load_script, job.script, job.variables, allow=job.allow_paths)

@@ -27,6 +27,7 @@ err = Console(stderr=True)
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
 EXIT_INTERRUPTED = 130
+ALLOW_HINT = "(allow a folder with --allow-path DIR)"
 # OSErrors that say what state the machine is in (a full disk, a read-only or missing folder)
 USER_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENAMETOOLONG, errno.ENOENT,
                errno.ENOTDIR, errno.EISDIR}
@@ -101,7 +102,7 @@ def _errors_as_exit_codes(interrupted: str = "interrupted; nothing was written")
     except (typer.Exit, typer.Abort):
         raise
     except OutsideFolder as exc:
-        _fail(f"{exc} (allow a folder with --allow-path DIR)", EXIT_BAD_INPUT)
+        _fail(f"{exc} {ALLOW_HINT}", EXIT_BAD_INPUT)
     except (AvatarError, SpeechError) as exc:
         _fail(str(exc), EXIT_BAD_INPUT)
     except Stopped as exc:
@@ -380,8 +381,11 @@ def check(
         typer.echo(json.dumps({"ok": report.ok, "slides": report.slides, "problems": report.problems,
                                "warnings": report.warnings}))
     else:
+        from avatar.script import OutsideFolder
+
+        outside = {str(e) for e in report.errors if isinstance(e, OutsideFolder)}
         for problem in report.problems:
-            _say("red", "error:", problem)
+            _say("red", "error:", f"{problem} {ALLOW_HINT}" if problem in outside else problem)
         if not quiet:
             for warning in report.warnings:
                 _say("yellow", "warning:", warning)

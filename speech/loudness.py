@@ -42,8 +42,14 @@ STEP_S = 0.1  # 75 % overlap
 OVERSAMPLE = 4
 
 
+CHUNK = 1 << 20  # samples per block: the measures and the limiter work block by block, so memory
+# stays a few blocks whatever the length (an hour of narration is 80 M samples)
+_ENV_PAD = 64  # input samples of context each side: the 4x oversampling filter reaches about 10
+
+
 def _as_mono(samples: np.ndarray) -> np.ndarray:
-    x = np.asarray(samples, dtype=np.float64)
+    x = np.asarray(samples)
+    x = x if x.dtype in (np.float32, np.float64) else x.astype(np.float64)
     if x.ndim == 2:  # (n, channels) -> BS.1770 sums channel powers; we speak mono, so average
         x = x.mean(axis=1)
     if x.ndim != 1:
@@ -73,20 +79,36 @@ def k_weighting(rate: int) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndar
     return (b1, a1), (b2, a2)
 
 
+def _blocks(n: int, size: int = CHUNK):
+    for start in range(0, n, size):
+        yield start, min(n, start + size)
+
+
 def _block_powers(samples: np.ndarray, rate: int) -> np.ndarray:
-    """Mean square of the K-weighted signal per 400 ms gating block (75 % overlap)."""
+    """Mean square of the K-weighted signal per 400 ms gating block (75 % overlap), filtered and
+    summed block by block (the filters carry their state across blocks)."""
     x = _as_mono(samples)
     if x.size == 0:
         return np.zeros(0)
     (b1, a1), (b2, a2) = k_weighting(rate)
-    z = signal.lfilter(b2, a2, signal.lfilter(b1, a1, x))
     block = int(round(BLOCK_S * rate))
     step = int(round(STEP_S * rate))
-    if z.size < block:  # shorter than one block: measure it as one (BS.1770 leaves this open)
-        return np.array([float(np.mean(z * z))])
-    csum = np.concatenate([[0.0], np.cumsum(z * z)])
-    starts = np.arange(0, z.size - block + 1, step)
-    return (csum[starts + block] - csum[starts]) / block
+    short = x.size < block  # shorter than one block: measure it as one (BS.1770 leaves this open)
+    starts = np.zeros(1, np.int64) if short else np.arange(0, x.size - block + 1, step)
+    ends = np.full(1, x.size) if short else starts + block
+    wanted = np.concatenate([starts, ends])  # running sums of z^2 wanted after this many samples
+    sums = np.zeros(wanted.size)
+    state1 = np.zeros(max(len(a1), len(b1)) - 1)
+    state2 = np.zeros(max(len(a2), len(b2)) - 1)
+    total = 0.0
+    for lo, hi in _blocks(x.size):
+        z, state1 = signal.lfilter(b1, a1, np.asarray(x[lo:hi], np.float64), zi=state1)
+        z, state2 = signal.lfilter(b2, a2, z, zi=state2)
+        running = total + np.cumsum(z * z)
+        inside = (wanted > lo) & (wanted <= hi)
+        sums[inside] = running[wanted[inside] - lo - 1]
+        total = float(running[-1])
+    return (sums[starts.size:] - sums[:starts.size]) / (x.size if short else block)
 
 
 def _lufs(power: float | np.ndarray) -> float | np.ndarray:
@@ -128,34 +150,47 @@ def sample_peak(samples: np.ndarray) -> float:
     return _to_db(float(np.max(np.abs(x)))) if x.size else float("-inf")
 
 
+def _envelope(x: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """The true-peak envelope of x[lo:hi] (float64): per input sample, the largest oversampled
+    value within one sample either side, never less than the sample itself."""
+    a, b = max(0, lo - _ENV_PAD), min(x.size, hi + _ENV_PAD)
+    seg = np.asarray(x[a:b], np.float64)
+    m = seg.size
+    up = np.abs(_oversample(seg))
+    up = np.concatenate([up, np.zeros(OVERSAMPLE * m - up.size + OVERSAMPLE)])[: OVERSAMPLE * m]
+    per = up.reshape(m, OVERSAMPLE).max(axis=1)  # peaks within [n, n+1)
+    env = np.maximum(per, np.concatenate([[0.0], per[:-1]]))  # ... and within (n-1, n]
+    env = np.maximum(env, np.abs(seg))
+    return env[lo - a: lo - a + (hi - lo)]
+
+
 def true_peak(samples: np.ndarray, rate: int | None = None) -> float:
     """True peak in dBTP (BS.1770-4 Annex 2): the peak of the signal oversampled 4x, never less
     than the sample peak. ``rate`` is accepted for symmetry; 4x oversampling needs no rate."""
     x = _as_mono(samples)
     if x.size == 0:
         return float("-inf")
-    peak = max(float(np.max(np.abs(_oversample(x)))), float(np.max(np.abs(x))))
-    return _to_db(peak)
+    return _to_db(max(float(_envelope(x, lo, hi).max()) for lo, hi in _blocks(x.size)))
 
 
 def _limit(x: np.ndarray, ceiling: float, rate: int, window_s: float) -> np.ndarray:
     """Look-ahead limiter: a smooth gain curve that keeps the oversampled peak under ``ceiling``
     (linear). The required gain per sample is min-filtered over +-L and then box-smoothed over
-    +-L, which keeps the gain at or below what every sample needs while ramping over L."""
-    up = np.abs(_oversample(x))
+    +-L, which keeps the gain at or below what every sample needs while ramping over L. Block by
+    block, each with 2L of context either side, so the result is the same as in one piece."""
     n = x.size
-    up = np.concatenate([up, np.zeros(OVERSAMPLE * n - up.size + OVERSAMPLE)])[: OVERSAMPLE * n]
-    per = up.reshape(n, OVERSAMPLE).max(axis=1)  # peaks within [n, n+1)
-    env = np.maximum(per, np.concatenate([[0.0], per[:-1]]))  # ... and within (n-1, n]
-    env = np.maximum(env, np.abs(x))
-    if float(env.max()) <= ceiling:
+    if max(float(_envelope(x, lo, hi).max()) for lo, hi in _blocks(n)) <= ceiling:
         return x
-    need = np.minimum(1.0, ceiling / np.maximum(env, 1e-12))
     half = max(1, int(round(window_s * rate)))
-    gain = ndimage.minimum_filter1d(need, size=2 * half + 1, mode="nearest")
-    gain = ndimage.uniform_filter1d(gain, size=2 * half + 1, mode="nearest")
-    gain = np.minimum(gain, need)  # float rounding of the smoothing
-    return x * gain
+    out = np.empty(n, np.float32)
+    for lo, hi in _blocks(n):
+        a, b = max(0, lo - 2 * half), min(n, hi + 2 * half)
+        need = np.minimum(1.0, ceiling / np.maximum(_envelope(x, a, b), 1e-12))
+        gain = ndimage.minimum_filter1d(need, size=2 * half + 1, mode="nearest")
+        gain = ndimage.uniform_filter1d(gain, size=2 * half + 1, mode="nearest")
+        gain = np.minimum(gain, need)[lo - a: lo - a + (hi - lo)]  # float rounding of the smoothing
+        out[lo:hi] = x[lo:hi] * gain
+    return out
 
 
 def normalize_loudness(
@@ -183,7 +218,8 @@ def normalize_loudness(
     gain_db = min(target_lufs - measured, max_gain_db)
     y = x
     for _ in range(4):
-        y = _limit(x * 10.0 ** (gain_db / 20.0), ceiling, rate, limiter_window_s)
+        y = _limit((x * np.float32(10.0 ** (gain_db / 20.0))).astype(np.float32, copy=False), ceiling, rate,
+                   limiter_window_s)
         got = integrated_loudness(y, rate)
         if not math.isfinite(got) or abs(got - target_lufs) < 0.05:
             break

@@ -84,19 +84,32 @@ def frame_times(n_frames: int, fps: float) -> np.ndarray:
     return (np.arange(n_frames) + 0.5) / fps
 
 
-def blend_targets(segs: list[Segment], times: np.ndarray) -> np.ndarray:
-    """(T, len(MOUTH)) dominance-weighted average of the segments' targets."""
+def blend_targets(segs: list[Segment], times: np.ndarray, block: int = 1024) -> np.ndarray:
+    """(T, len(MOUTH)) dominance-weighted average of the segments' targets.
+
+    Worked out `block` frames at a time with the segments near them: a segment's dominance falls
+    off exponentially, so beyond 40 time constants only its tiny floor is left, which is added for
+    all segments at once. Memory stays flat in the narration's length (the whole (segments x
+    frames) matrix would be gigabytes for an hour)."""
     if not segs:
         return np.zeros((len(times), len(MOUTH)), np.float32)
-    starts = np.array([s.start for s in segs])[:, None]
-    ends = np.array([s.end for s in segs])[:, None]
-    alpha = np.array([s.viseme.dominance for s in segs])[:, None]
-    targets = np.array([s.viseme.targets for s in segs])
-    t = times[None, :]
-    before = np.clip(starts - t, 0, None)
-    after = np.clip(t - ends, 0, None)
-    dominance = alpha * np.exp(-before / ANTICIPATION - after / CARRY_OVER) + 1e-9
-    return ((dominance.T @ targets) / dominance.sum(0)[:, None]).astype(np.float32)
+    starts = np.array([s.start for s in segs])
+    ends = np.array([s.end for s in segs])
+    alpha = np.array([s.viseme.dominance for s in segs])
+    targets = np.array([s.viseme.targets for s in segs], np.float64)
+    floor = 1e-9  # every segment's weight, however far: frames far from all speech average them all
+    floor_sum, floor_count = floor * targets.sum(0), floor * len(segs)
+    reach = 40 * max(ANTICIPATION, CARRY_OVER)
+    out = np.empty((len(times), len(MOUTH)), np.float32)
+    for first in range(0, len(times), block):
+        t = times[first:first + block]
+        near = (ends >= t[0] - reach) & (starts <= t[-1] + reach)
+        before = np.clip(starts[near, None] - t[None, :], 0, None)
+        after = np.clip(t[None, :] - ends[near, None], 0, None)
+        dominance = alpha[near, None] * np.exp(-before / ANTICIPATION - after / CARRY_OVER)
+        out[first:first + block] = ((dominance.T @ targets[near] + floor_sum)
+                                    / (dominance.sum(0) + floor_count)[:, None])
+    return out
 
 
 def _smooth_jaw(jaw: np.ndarray, fps: float) -> np.ndarray:

@@ -27,6 +27,7 @@ from avatar.plan import Plan, Progress
 from avatar.presenter.renderer import PresenterRenderer
 from avatar.segments import SEGMENT_FORMAT, cached_segment, prune, segment_key, touch
 from avatar.reveals import FADE, RevealSchedule, crossfade, reveal_frames
+from avatar.zoom import picture_frame, zoom_picture, zoomed
 from avatar.script import disclosure_text, transition_seconds
 from avatar.slides import rasterise_slide, render_caption, render_overlay, slide_svg
 
@@ -151,7 +152,8 @@ def execute(plan: Plan, sinks: Sequence[FrameSink], progress: Progress | None = 
             "version": avatar.__version__, "format": SEGMENT_FORMAT, "rig": RIG_VERSION, "size": plan.size, "fps": plan.fps,
             "preset": plan.preset, "svgs": [svg.encode() for svg in svgs], "fonts": font_digest,
             "reveals": reveal_frames(slide.reveals, slide.start, plan.fps), "fade_frames": fade_frames,
-            "crossfade": [fade, finals[i - 1].encode()] if fade else None,
+            "crossfade": [fade, finals[i - 1].encode(), zoom_of(i - 1)] if fade else None,
+            "zoom": zoom_of(i),
             "captions": [(c.text, round(c.start - slide.start, 3), round(c.end - slide.start, 3)) for c in slide.cues]
             if plan.meta.captions == "burned" else None,
             "audio": np.ascontiguousarray(utterance.samples, np.float32).tobytes(), "rate": utterance.sample_rate,
@@ -162,6 +164,15 @@ def execute(plan: Plan, sinks: Sequence[FrameSink], progress: Progress | None = 
         path = cached_segment(key, slide.n_frames)
         return {"svgs": svgs, "box": box, "utterance": utterance, "fade": fade, "path": path,
                 "hit": path.is_file()}
+
+    def zoom_of(i: int) -> float:
+        own = slides[i].slide.zoom
+        return own if own is not None else plan.meta.zoom
+
+    def final_picture(i: int, picture: np.ndarray) -> np.ndarray:
+        """Slide i's last background: its final state, with its picture zoomed all the way."""
+        frame = picture_frame(finals[i]) if zoom_of(i) else None
+        return picture if frame is None else zoom_picture(picture, frame, 1 + zoom_of(i))
 
     previous: np.ndarray | None = None  # the last slide's final image, for a crossfade into the next
     reused = 0
@@ -190,9 +201,13 @@ def execute(plan: Plan, sinks: Sequence[FrameSink], progress: Progress | None = 
                 t = time.perf_counter()
                 schedule = RevealSchedule(states, reveal_frames(slide.reveals, slide.start, plan.fps), fade_frames)
                 backgrounds = schedule.backgrounds(slide.n_frames)
+                frame = picture_frame(job["svgs"][-1]) if zoom_of(i) else None
+                if frame is not None:
+                    backgrounds = zoomed(backgrounds, frame, slide.n_frames, zoom_of(i))
                 if job["fade"]:
                     if previous is None:  # the slide before was reused: draw its last picture
-                        previous = rasterise_slide(finals[i - 1], slides[i - 1].slide, plan.theme, plan.size)
+                        previous = final_picture(i - 1, rasterise_slide(finals[i - 1], slides[i - 1].slide,
+                                                                        plan.theme, plan.size))
                     backgrounds = crossfade(previous, backgrounds, job["fade"])
                 if plan.meta.captions == "burned":
                     backgrounds = with_captions(backgrounds, caption_bands(slide, box), box)
@@ -203,7 +218,7 @@ def execute(plan: Plan, sinks: Sequence[FrameSink], progress: Progress | None = 
                 encode_segment(composed, path, width=plan.size[0], height=plan.size[1], fps=plan.fps,
                                preset=plan.preset, each=lambda: tick(1))
                 stage["render+encode"] += time.perf_counter() - t
-            previous = states[-1] if states else None
+            previous = final_picture(i, states[-1]) if states else None
             t = time.perf_counter()
             samples, rate = utterance.samples, utterance.sample_rate
             if plan.music is not None:  # the whole slide's audio, the bed under the narration

@@ -67,6 +67,29 @@ def _transition(value: Any) -> Any:
 
 Transition = Annotated[str, BeforeValidator(_transition)]
 
+DEFAULT_ZOOM = 0.06  # `zoom: on`: the picture grows by 6 % over the slide
+
+
+def _zoom(value: Any) -> Any:
+    """on/off/true/false, a fraction (0.08) or a percentage ("8%") -> how much an image slide's
+    picture grows over the slide (0: no zoom)."""
+    if isinstance(value, bool):
+        return DEFAULT_ZOOM if value else 0.0
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("on", "true", "yes"):
+            return DEFAULT_ZOOM
+        if text in ("off", "false", "no", "none"):
+            return 0.0
+        match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(%?)", text)
+        if not match:
+            raise ValueError(f"zoom must be on, off, or how much the picture grows (8%), got {value!r}")
+        return float(match.group(1)) / (100 if match.group(2) else 1)
+    return value
+
+
+Zoom = Annotated[float, BeforeValidator(_zoom), Field(ge=0, le=0.3)]
+
 
 def transition_seconds(transition: str | None) -> float:
     """How long a validated transition fades (0 for a cut)."""
@@ -154,6 +177,7 @@ class Meta(BaseModel):
     music_duck: float = Field(14.0, ge=10, le=40)  # dB lower still while the presenter speaks
     presenter: Placement = "corner"  # the deck's default placement (a slide's directive overrides it)
     transition: Transition = "cut"  # into each slide: cut, or fade [seconds] (a crossfade, 0.5 s by default)
+    zoom: Zoom = 0.0  # a slow zoom into the picture of image slides: on, off or how much it grows (8%)
     presenter_shape: Literal["rounded", "circle"] | None = None  # the corner card (default: the theme's)
     presenter_corner: Literal["bottom-right", "bottom-left", "top-right", "top-left"] | None = None
     presenter_name: str = ""  # shown in the lower third of full-frame slides
@@ -197,6 +221,7 @@ class Slide(BaseModel):
     columns: list[Column] = Field(default_factory=list)  # sub-headings split the bullets into columns
     presenter: Placement | None = None  # corner, side, full or hidden (default: the script's)
     transition: Transition | None = None  # into this slide (default: the script's)
+    zoom: Zoom | None = None  # the slow zoom into this slide's picture (default: the script's)
     narration: str = ""
     audio: Path | None = None
     rate: float | None = Field(None, gt=0.25, le=4.0)  # this slide's speaking rate (default: the script's)
@@ -307,7 +332,7 @@ def _split_meta(data: Any, source: Path) -> tuple[dict[str, Any], dict[str, Any]
 
 # Marp-style local directives: a comment that holds only `key: value` lines with these keys sets
 # the slide and is never spoken (any other comment is narration)
-DIRECTIVE_KEYS = ("layout", "presenter", "transition")
+DIRECTIVE_KEYS = ("layout", "presenter", "transition", "zoom")
 DIRECTIVE_LINE = re.compile(r"^\s*([A-Za-z_]+)\s*:\s*(.*?)\s*$")
 
 

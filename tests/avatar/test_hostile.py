@@ -309,3 +309,13 @@ def test_odd_but_valid_recordings_pass_the_check(tmp_path, name):
     argv = RECORDINGS[name](tmp_path)
     result = CliRunner().invoke(app, ["check", str(argv[1]), "--json"])
     assert result.exit_code == 0, result.output
+
+
+def test_a_transcript_longer_than_its_recording_is_warned_not_fatal(tmp_path):
+    pytest.importorskip("pocketsphinx")
+    audio = recording(tmp_path, speech_like(16000, seconds=1.0), 16000)
+    transcript = "This transcript says far more than the recording does. " * 6
+    result = CliRunner().invoke(app, ["lipsync", str(audio), "--text", transcript, "-o", str(tmp_path / "t.json")])
+    assert result.exit_code == 0, result.output
+    assert "forced alignment failed for" in result.stderr and "spread evenly" in result.stderr
+    assert (tmp_path / "t.json").stat().st_size > 0

@@ -21,6 +21,7 @@ def test_committed_files_and_licence_exist():
     assert "Apache License" in licence and "MediaPipe" in licence and "0.10.21" in licence
     assert "face_detection_short_range.tflite" in licence and "face_landmark.tflite" in licence
     assert "tf2onnx" in licence
+    assert "selfie_segmentation.tflite" in licence and "Convolution2DTransposeBias" in licence
 
 
 def test_committed_models_load_in_onnxruntime_with_supported_ir():
@@ -28,6 +29,18 @@ def test_committed_models_load_in_onnxruntime_with_supported_ir():
     for name, _, _ in convert.MODELS:
         model = onnx.load(str(MODELS_DIR / name))
         assert model.ir_version <= convert.MAX_IR_VERSION
+
+
+def test_segmenter_uses_standard_onnx_ops_only():
+    """The custom TFLite op of the segmenter's last layer became a ConvTranspose with its bias."""
+    onnx = pytest.importorskip("onnx")
+    model = onnx.load(str(MODELS_DIR / "selfie_segmentation.onnx"))
+    ops = [node.op_type for node in model.graph.node]
+    assert not [op for op in ops if op.startswith("TFL_")]
+    assert {o.domain for o in model.opset_import} == {""}
+    last_conv = next(node for node in reversed(model.graph.node) if node.op_type == "ConvTranspose")
+    assert len(last_conv.input) == 3  # x, kernel, bias
+    assert ops[-1] == "Sigmoid"
 
 
 def test_missing_build_tool_is_a_clear_error(monkeypatch, tmp_path, capsys):

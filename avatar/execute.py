@@ -21,6 +21,7 @@ import numpy as np
 import avatar
 from avatar.compose import Band, circle_mask, compose, with_captions
 from avatar.encode import encode_segment
+from avatar.face.matte import MATTE_VERSION
 from avatar.face.rig import RIG_VERSION, portrait_alpha
 from avatar.narration import played_audio, slide_track
 from avatar.plan import Plan, Progress
@@ -47,7 +48,7 @@ class Rendered:
 
     frames: int
     provider: str
-    timings: dict[str, float]  # slides, motion, render+encode
+    timings: dict[str, float]  # slides, motion, render+encode, alpha (the presenter's, made once)
     reused_slides: int = 0  # slides whose cached segment was copied, not drawn again
 
 
@@ -86,10 +87,14 @@ def slide_audio(utterance, seconds: float, rate: int) -> np.ndarray:
 def execute(plan: Plan, sinks: Sequence[FrameSink], progress: Progress | None = None) -> Rendered:
     """Render every slide of the plan into the sinks."""
     progress = progress or (lambda stage, done, total: None)
-    renderers = {side: PresenterRenderer(rig) for side, rig in plan.rigs.items()}
+    t = time.perf_counter()
+    # where the portrait shows (its own transparency, or its background removed): warped with the
+    # face in every frame, so the edge of the hair moves with the head
+    renderers = {side: PresenterRenderer(rig, alpha=portrait_alpha(plan.portrait, rig, side, plan.meta.presenter_background))
+                 for side, rig in plan.rigs.items()}
     shape = plan.theme.presenter["shape"]
     lower_third = (plan.meta.presenter_name, plan.meta.presenter_title)
-    stage = {"slides": 0.0, "motion": 0.0, "render+encode": 0.0}
+    stage = {"slides": 0.0, "motion": 0.0, "render+encode": 0.0, "alpha": time.perf_counter() - t}
     total, done = plan.n_frames, [0]
     slides = plan.slides
 
@@ -100,15 +105,7 @@ def execute(plan: Plan, sinks: Sequence[FrameSink], progress: Progress | None = 
 
     disclosure = disclosure_text(plan.meta)
 
-    @functools.lru_cache(maxsize=8)
-    def masks(side: int, circle: bool) -> np.ndarray | None:
-        """Where the presenter shows in its square: inside a circle card, and where the portrait is
-        not transparent (None: everywhere)."""
-        alpha = portrait_alpha(plan.portrait, plan.rigs[side], side)
-        if circle:
-            return circle_mask(side) * (alpha if alpha is not None else 1.0)
-        return alpha
-
+    circle = functools.lru_cache(maxsize=4)(circle_mask)  # a circle card shows the slide around it
     bands: dict[tuple[str, str], Band | None] = {}
 
     def caption_bands(slide, box) -> list[tuple[int, int, Band | None]]:
@@ -160,6 +157,7 @@ def execute(plan: Plan, sinks: Sequence[FrameSink], progress: Progress | None = 
             "phones": [(ph.symbol, ph.start, ph.end, ph.stress) for ph in utterance.phones],
             "n_frames": slide.n_frames, "seed": plan.meta.seed, "slide": slide.index, "box": box, "shape": shape,
             "lower_third": lower_third, "portrait": portrait_digest, "landmarks": plan.job.landmarks,
+            "background": [plan.meta.presenter_background, MATTE_VERSION],
         })
         path = cached_segment(key, slide.n_frames)
         return {"svgs": svgs, "box": box, "utterance": utterance, "fade": fade, "path": path,
@@ -213,7 +211,7 @@ def execute(plan: Plan, sinks: Sequence[FrameSink], progress: Progress | None = 
                     backgrounds = with_captions(backgrounds, caption_bands(slide, box), box)
                 overlay = (render_overlay(slide.slide, box=box, **slide_args(i))
                            if box and slide.placement == "full" else None)
-                mask = masks(box[2], circle=slide.placement == "corner" and shape == "circle") if box else None
+                mask = circle(box[2]) if box and slide.placement == "corner" and shape == "circle" else None
                 composed = compose(backgrounds, frames, box, mask=mask, overlay=overlay)
                 encode_segment(composed, path, width=plan.size[0], height=plan.size[1], fps=plan.fps,
                                preset=plan.preset, each=lambda: tick(1))

@@ -180,6 +180,9 @@ class Meta(BaseModel):
     zoom: Zoom = 0.0  # a slow zoom into the picture of image slides: on, off or how much it grows (8%)
     presenter_shape: Literal["rounded", "circle"] | None = None  # the corner card (default: the theme's)
     presenter_corner: Literal["bottom-right", "bottom-left", "top-right", "top-left"] | None = None
+    # remove: an opaque portrait's background is cut away (avatar.face.matte), so the slide, panel or
+    # cover shows around the person; meant for side and full, works everywhere
+    presenter_background: Literal["keep", "remove"] = "keep"
     presenter_name: str = ""  # shown in the lower third of full-frame slides
     presenter_title: str = ""
     brand: Brand | Path | None = None  # a brand kit, or the YAML file holding one

@@ -88,6 +88,7 @@ def photo_hash(path: Path) -> str:
 # transparent parts of a portrait are flattened onto this grey for the rig (the compositor then
 # shows the slide there, through portrait_alpha)
 TRANSPARENT_FILL = 128
+BACKGROUNDS = ("keep", "remove")  # presenter_background: an opaque portrait's background kept, or cut away
 
 
 MAX_PORTRAIT_PIXELS = 200_000_000  # 14142 px square; past it decoding alone would take gigabytes
@@ -167,18 +168,29 @@ def load_portrait(path: Path) -> np.ndarray:
     return cv2.cvtColor(image[..., :3], cv2.COLOR_BGR2RGB)
 
 
-def portrait_alpha(path: Path, rig: "Rig", side: int) -> np.ndarray | None:
-    """The portrait's own transparency over the rig's crop, (side, side) float32 0..1; None for an
-    opaque portrait (no alpha channel, or one that is opaque everywhere in the crop)."""
+def portrait_alpha(path: Path, rig: "Rig", side: int, background: str = "keep") -> np.ndarray | None:
+    """Where the portrait shows over the rig's crop, (side, side) float32 0..1: its own transparency
+    when it has some there; else, with `background="remove"`, the person as the selfie segmenter
+    finds them in the crop (avatar.face.matte); else None (opaque everywhere)."""
+    if background not in BACKGROUNDS:
+        raise AvatarError("presenter_background", f"unknown value {background!r}; choose {' or '.join(BACKGROUNDS)}")
     image = _decode(path)
-    if image.shape[2] != 4:
+    if image.shape[2] == 4:
+        x0, y0, crop_side = rig.crop
+        scale = side / crop_side
+        affine = np.array([[scale, 0, -x0 * scale], [0, scale, -y0 * scale]])
+        alpha = cv2.warpAffine(image[..., 3], affine, (side, side), flags=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_REPLICATE).astype(np.float32) / 255
+        if alpha.min() <= 0.995:
+            return alpha
+    if background == "keep":
         return None
-    x0, y0, crop_side = rig.crop
-    scale = side / crop_side
-    affine = np.array([[scale, 0, -x0 * scale], [0, scale, -y0 * scale]])
-    alpha = cv2.warpAffine(image[..., 3], affine, (side, side), flags=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_REPLICATE).astype(np.float32) / 255
-    return None if alpha.min() > 0.995 else alpha
+    from avatar.face.matte import person_matte
+
+    still = rig.still_frame
+    if still.shape[0] != side:
+        still = cv2.resize(still, (side, side), interpolation=cv2.INTER_AREA if side < still.shape[0] else cv2.INTER_LINEAR)
+    return person_matte(still)
 
 
 LANDMARK_BACKENDS = ("mediapipe", "face-alignment")

@@ -55,27 +55,32 @@ def coefficients(values: np.ndarray) -> np.ndarray:
 
 
 class PresenterRenderer:
-    """Holds one rig's tensors and its warp; renders frames in small batches."""
+    """Holds one rig's tensors and its warp; renders frames in small batches.
 
-    def __init__(self, rig: Rig, batch: int = BATCH, threads: int = 0):
+    Given `alpha` ((size, size) float 0..1: where the portrait shows, see
+    avatar.face.rig.portrait_alpha) the frames are RGBA, the alpha warped with the face."""
+
+    def __init__(self, rig: Rig, batch: int = BATCH, threads: int = 0, alpha: np.ndarray | None = None):
         self.rig = rig
         self.batch = batch
-        self.warp = warp_for(rig, threads)
+        self.warp = warp_for(rig, threads, alpha)
         self.provider = self.warp.provider
         self._still = rig.still_frame
+        if alpha is not None:
+            self._still = np.dstack([self._still, np.clip(alpha * 255 + 0.5, 0, 255).astype(np.uint8)])
         self._mouth_half_width = float(np.linalg.norm(rig.lips_rest[10] - rig.lips_rest[0]) / 2)
         self._teeth = rig.teeth if rig.teeth.size else None
         self._seam = float(rig.seam_shade[0])
 
     def render(self, values: np.ndarray) -> np.ndarray:
-        """(N, len(PARAMETERS)) -> (N, size, size, 3) uint8 RGB frames."""
+        """(N, len(PARAMETERS)) -> (N, size, size, 3) uint8 RGB frames (RGBA with an alpha)."""
         coeffs = coefficients(values)
         moving = self.warp(coeffs)
         x0, y0, x1, y1 = (int(v) for v in self.rig.region)
         frames = np.repeat(self._still[None], len(coeffs), axis=0)
         frames[:, y0:y1, x0:x1] = moving
         lips = self.rig.lips_rest[None] + np.einsum("nk,kpc->npc", coeffs, self.rig.lips_basis)
-        for frame, contour, c in zip(frames, lips, coeffs):
+        for frame, contour, c in zip(frames[..., :3], lips, coeffs):  # RGB (a view of RGBA frames)
             upper, lower = contour[:11], contour[11:]
             gap = float((lower[1:-1, 1] - upper[1:-1, 1]).max())
             if gap > MIN_GAP_PX:

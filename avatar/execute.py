@@ -21,8 +21,8 @@ import numpy as np
 import avatar
 from avatar.compose import Band, circle_mask, compose, with_captions
 from avatar.encode import encode_segment
-from avatar.face.matte import MATTE_VERSION
-from avatar.face.rig import RIG_VERSION, portrait_alpha
+from avatar.face.matte import MATTE_VERSION, foreground_colours
+from avatar.face.rig import RIG_VERSION, portrait_alpha, with_picture
 from avatar.narration import played_audio, slide_track
 from avatar.plan import Plan, Progress
 from avatar.presenter.renderer import PresenterRenderer
@@ -84,14 +84,22 @@ def slide_audio(utterance, seconds: float, rate: int) -> np.ndarray:
     return np.pad(x[:n], (0, max(0, n - len(x))))
 
 
+def _presenter(plan: Plan, rig, side: int) -> PresenterRenderer:
+    """The renderer of one presenter size. Where the portrait does not show everywhere (its own
+    transparency, or its background removed) its alpha is warped with the face in every frame, so
+    the edge of the hair moves with the head, and the edge's colours are the person's own, not the
+    old background's."""
+    alpha = portrait_alpha(plan.portrait, rig, side, plan.meta.presenter_background)
+    if alpha is None:
+        return PresenterRenderer(rig)
+    return PresenterRenderer(with_picture(rig, foreground_colours(rig.still_frame, alpha)), alpha=alpha)
+
+
 def execute(plan: Plan, sinks: Sequence[FrameSink], progress: Progress | None = None) -> Rendered:
     """Render every slide of the plan into the sinks."""
     progress = progress or (lambda stage, done, total: None)
     t = time.perf_counter()
-    # where the portrait shows (its own transparency, or its background removed): warped with the
-    # face in every frame, so the edge of the hair moves with the head
-    renderers = {side: PresenterRenderer(rig, alpha=portrait_alpha(plan.portrait, rig, side, plan.meta.presenter_background))
-                 for side, rig in plan.rigs.items()}
+    renderers = {side: _presenter(plan, rig, side) for side, rig in plan.rigs.items()}
     shape = plan.theme.presenter["shape"]
     lower_third = (plan.meta.presenter_name, plan.meta.presenter_title)
     stage = {"slides": 0.0, "motion": 0.0, "render+encode": 0.0, "alpha": time.perf_counter() - t}

@@ -5,7 +5,10 @@ letterbox) and gives each pixel's probability of being the person. That coarse m
 full resolution by a fast colour guided filter (He and Sun 2015) with the picture itself as the
 guide, so the edge follows the hair and shoulders at the picture's own resolution instead of the
 model's 256 px blocks. The soft band is then narrowed (probabilities below EDGE_LOW count as
-background, above EDGE_HIGH as person), so no faint film of the old background stays behind.
+background, above EDGE_HIGH as person), so no faint film of the old background stays behind, and
+softened by a pixel (low-contrast edges, a white shirt on a white wall, come out speckled).
+`foreground_colours` gives the edge band the person's colours, so the old background leaves no
+pale or dark fringe once the slide is behind the person.
 """
 from __future__ import annotations
 
@@ -18,9 +21,11 @@ from avatar.runtime import MODELS_DIR, session
 MODEL_PATH = MODELS_DIR / "selfie_segmentation.onnx"
 INPUT_SIZE = 256
 GUIDE_SIZE = 512  # the guided filter's coefficients are solved at most at this resolution ...
-GUIDE_RADIUS = 0.012  # ... over windows this share of the picture's side (6 px at 512)
+GUIDE_RADIUS = 0.025  # ... over windows this share of the picture's side (13 px at 512: wide enough to
+# reach past where the coarse mask spills over the background between curls)
 GUIDE_EPS = 1e-3  # the filter's regulariser: smaller follows the guide's colour edges more closely
-EDGE_LOW, EDGE_HIGH = 0.15, 0.85  # the refined probability mapped onto 0..1 between these
+EDGE_LOW, EDGE_HIGH = 0.3, 0.7  # the refined probability mapped onto 0..1 between these
+EDGE_BLUR = 1 / 1080  # then softened by this share of the side (1 px at 1080): no speckled fabric edges
 MATTE_VERSION = 1  # bump when the matte changes (it is part of the segment cache key)
 
 
@@ -81,4 +86,30 @@ def person_matte(rgb: np.ndarray) -> np.ndarray:
     work = min(side, GUIDE_SIZE)
     radius = max(1, round(GUIDE_RADIUS * work))
     refined = guided_upsample(person_probability(rgb), rgb, radius, GUIDE_EPS, work)
-    return np.clip((refined - EDGE_LOW) / (EDGE_HIGH - EDGE_LOW), 0.0, 1.0).astype(np.float32)
+    alpha = np.clip((refined - EDGE_LOW) / (EDGE_HIGH - EDGE_LOW), 0.0, 1.0).astype(np.float32)
+    return cv2.GaussianBlur(alpha, (0, 0), max(0.5, EDGE_BLUR * side))
+
+
+def foreground_colours(rgb: np.ndarray, alpha: np.ndarray, solid: float = 0.9, levels: int = 6) -> np.ndarray:
+    """The picture with its edge band's colours replaced by the person's own: where `alpha` is
+    below `solid` a pixel mixes the person with the old background (a light wall shows as a pale
+    fringe around dark hair once the slide is behind it), so it takes the colour of the nearest
+    solid person pixels instead. Push-pull over an image pyramid: each level's normalised average
+    of the solid pixels fills in, on the next finer level, what that level does not reach."""
+    rgb = as_rgb(rgb)
+    inside = (alpha >= solid).astype(np.float32)
+    if inside.all() or not inside.any():
+        return rgb.copy()
+    nums, dens = [rgb.astype(np.float32) * inside[..., None]], [inside]
+    for _ in range(levels):
+        if min(dens[-1].shape) < 4:
+            break
+        nums.append(cv2.pyrDown(nums[-1]))
+        dens.append(cv2.pyrDown(dens[-1]))
+    filled = nums[-1] / np.maximum(dens[-1], 1e-6)[..., None]
+    for num, den in zip(reversed(nums[:-1]), reversed(dens[:-1])):
+        coarse = cv2.resize(filled, (den.shape[1], den.shape[0]), interpolation=cv2.INTER_LINEAR)
+        trust = np.clip(den / 0.2, 0, 1)[..., None]  # a level speaks for a pixel where enough solid pixels are near
+        filled = trust * (num / np.maximum(den, 1e-6)[..., None]) + (1 - trust) * coarse
+    band = (alpha < solid)[..., None]
+    return np.where(band, np.clip(filled + 0.5, 0, 255), rgb).astype(np.uint8)

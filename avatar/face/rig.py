@@ -11,7 +11,7 @@ import hashlib
 import io
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -75,6 +75,15 @@ class Rig:
     @property
     def basis_names(self) -> tuple[str, ...]:
         return BASIS_NAMES
+
+
+def with_picture(rig: Rig, crop: np.ndarray) -> Rig:
+    """The same rig sampling another picture of its crop ((size, size, 3) uint8 RGB), e.g. one
+    whose edge colours were cleaned of the old background (avatar.face.matte.foreground_colours)."""
+    if crop.shape != (rig.size, rig.size, 3):
+        raise ValueError(f"picture {crop.shape} does not fit the {rig.size} px rig")
+    padded = cv2.copyMakeBorder(crop, PAD, PAD, PAD, PAD, cv2.BORDER_REPLICATE)
+    return replace(rig, source=np.ascontiguousarray(padded.transpose(2, 0, 1)[None].astype(np.float32)))
 
 
 ARRAY_FIELDS = ("source", "base", "basis", "mesh", "lips_rest", "lips_basis", "lip_colour", "skin_colour", "region",
@@ -190,7 +199,12 @@ def portrait_alpha(path: Path, rig: "Rig", side: int, background: str = "keep") 
     still = rig.still_frame
     if still.shape[0] != side:
         still = cv2.resize(still, (side, side), interpolation=cv2.INTER_AREA if side < still.shape[0] else cv2.INTER_LINEAR)
-    return person_matte(still)
+    # the face itself always shows, even where the segmenter doubts a painting or a statue
+    oval = rig.mesh[list(lm.FACE_OVAL), :2] * (side / rig.size)
+    oval = oval.mean(axis=0) + (oval - oval.mean(axis=0)) * 0.95
+    face = np.zeros((side, side), np.float32)
+    cv2.fillPoly(face, [np.round(oval * 16).astype(np.int32)], 1.0, lineType=cv2.LINE_AA, shift=4)
+    return np.maximum(person_matte(still), cv2.GaussianBlur(face, (0, 0), max(1.0, side / 300)))
 
 
 LANDMARK_BACKENDS = ("mediapipe", "face-alignment")

@@ -1,15 +1,13 @@
-"""`python -m benchmarks.bench [SCRIPT] [--size WxH]`: avatar.bench, by default on the repository's
-example script scripts/welcome.md."""
+"""`python -m benchmarks.bench [SCRIPT] [--json] [--markdown] [--portrait PHOTO] [--long]`: avatar.bench
+from a checkout. The benchmark makes and renders its own ~60 s deck; SCRIPT (for example
+scripts/welcome.md) is rendered too when given."""
 from __future__ import annotations
 
 from avatar import bench
-from benchmarks import REPO
-
-WELCOME = REPO / "scripts" / "welcome.md"
 
 
 def main(argv: list[str] | None = None) -> None:
-    bench.main(argv, default_script=WELCOME)
+    bench.main(argv)
 
 
 if __name__ == "__main__":

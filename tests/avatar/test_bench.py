@@ -96,4 +96,4 @@ def test_markdown_table():
     assert all(line.startswith("| ") and line.endswith(" |") and line.count(" | ") == 3 for line in lines)
     assert "skipped: not installed" in table
     assert "100 / 160 / 170 / 165 frames/s | >= 150 frames/s | **pass**" in table
-    assert "**floor**" in table and "| 2.00x | <= 1.3x the floor | **miss** |" in table
+    assert "**floor**" in table and "| 2.00x (1.00x inside render()) | <= 1.3x the floor | **miss** |" in table

@@ -4,7 +4,7 @@
     python -m avatar.bench SCRIPT          # also render SCRIPT and report its stages
     python -m benchmarks.bench [SCRIPT]    # from a checkout (the same, SCRIPT optional)
 
-It measures: speech synthesis per engine (real-time factor on the same ~30 s text), the face rig
+It measures: speech synthesis per engine (real-time factor on the same ~25 s text), the face rig
 build per portrait, presenter frames/s at 512 px (one core and all cores, batch 1/4/8/16), slide
 rasterising (ms per 1080p slide), compositing + encoding (frames/s at 1080p, pre-made frames), a
 ~60 s deck of its own rendered end to end in a fresh process (cold: nothing cached; warm, nothing
@@ -37,7 +37,7 @@ import numpy as np
 SIZE_1080 = (1920, 1080)
 FPS = 25
 
-# about 30 s of English speech for the synthesis figures (the same text for every engine)
+# about 25 s of English speech for the synthesis figures (the same text for every engine)
 SPEECH_TEXT = (
     "Welcome to this short course on working safely with data. Over the next few minutes we will look at "
     "where personal information lives in a typical company, who is allowed to see it, and what to do when "

@@ -23,7 +23,6 @@ from typing import Callable, Iterable, Mapping, Sequence
 import av
 import cv2
 import numpy as np
-from scipy.signal import resample_poly
 
 from avatar.captions import Cue
 from avatar.errors import AvatarError
@@ -411,6 +410,8 @@ class Mp4Writer:
             raise ValueError(f"sample_rate must be positive, got {sample_rate}")
         if sample_rate != self.audio_rate and len(x):
             g = math.gcd(self.audio_rate, sample_rate)
+            from scipy.signal import resample_poly  # (a second to import: not before the first frame)
+
             x = resample_poly(x, self.audio_rate // g, sample_rate // g)
         x = np.clip(x, -1.0, 1.0).astype(np.float32)
 

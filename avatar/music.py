@@ -13,8 +13,6 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-from scipy.ndimage import uniform_filter1d
-from scipy.signal import resample_poly
 
 from avatar.audio import read_mono
 from avatar.errors import AvatarError
@@ -35,6 +33,8 @@ def load_music(path: str | Path, rate: int) -> np.ndarray:
         raise AvatarError(path, "the music is shorter than half a second")
     if int(source_rate) != rate:
         g = math.gcd(rate, int(source_rate))
+        from scipy.signal import resample_poly  # (slow to import; only decks with music need it)
+
         mono = resample_poly(mono, rate // g, int(source_rate) // g).astype(np.float32)
     return mono
 
@@ -52,6 +52,8 @@ def speech_gain(spans: Sequence[tuple[float, float]], n_samples: int, rate: int,
     for i, target in enumerate(active):
         level = min(target, level + up) if target > level else max(target, level - down)
         smooth[i] = level
+    from scipy.ndimage import uniform_filter1d
+
     smooth = uniform_filter1d(smooth, size=5)
     return np.interp(np.arange(n_samples) / hop, np.arange(n), -duck_db * smooth).astype(np.float32)
 

@@ -16,7 +16,6 @@ import math
 from typing import Sequence, Union
 
 import numpy as np
-from scipy import ndimage, signal
 
 from speech.errors import SpeechError
 from speech.types import Phone, Utterance, Word
@@ -87,6 +86,8 @@ def _blocks(n: int, size: int = CHUNK):
 def _block_powers(samples: np.ndarray, rate: int) -> np.ndarray:
     """Mean square of the K-weighted signal per 400 ms gating block (75 % overlap), filtered and
     summed block by block (the filters carry their state across blocks)."""
+    from scipy import signal  # (imported when needed: it takes a second and a cached render needs none)
+
     x = _as_mono(samples)
     if x.size == 0:
         return np.zeros(0)
@@ -137,6 +138,8 @@ def integrated_loudness(samples: np.ndarray, rate: int) -> float:
 
 def _oversample(x: np.ndarray) -> np.ndarray:
     """``x`` at 4x the rate; output sample 4n sits at input sample n."""
+    from scipy import signal
+
     return signal.resample_poly(x, OVERSAMPLE, 1)
 
 
@@ -181,6 +184,8 @@ def _limit(x: np.ndarray, ceiling: float, rate: int, window_s: float) -> np.ndar
     n = x.size
     if max(float(_envelope(x, lo, hi).max()) for lo, hi in _blocks(n)) <= ceiling:
         return x
+    from scipy import ndimage
+
     half = max(1, int(round(window_s * rate)))
     out = np.empty(n, np.float32)
     for lo, hi in _blocks(n):

@@ -10,7 +10,6 @@ and encoding.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,10 +111,6 @@ def make_plan(job: RenderJob, *, warn: Callable[[str], None] | None = None,
     identity = load_identity(job.sign_cert, job.sign_key) if job.sign_cert and job.sign_key else local_identity()
     timings["script"] = time.perf_counter() - t
 
-    # librosa's first import takes seconds; let it happen while the rig and the speech are made
-    from speech.features import warm_up
-
-    threading.Thread(target=warm_up, daemon=True).start()
     t = time.perf_counter()
     portrait = Path(meta.portrait) if meta.portrait else DEFAULT_PORTRAIT
     selected = [s for n, s in enumerate(presentation.slides, 1) if not job.slides or n in job.slides]

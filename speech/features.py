@@ -1,16 +1,16 @@
 """Per-video-frame acoustic features of an utterance: loudness, pitch, voicing, onsets.
 
 Frame ``i`` covers ``[i / fps, (i + 1) / fps)`` and there are exactly ``ceil(duration * fps)``
-frames. Only long-standing librosa APIs are used (``librosa.yin``, ``librosa.onset.onset_strength``,
-``librosa.util.frame``), so this works with librosa 0.11 and 1.0.
+frames. Pitch (YIN) and onset strength are :mod:`speech.dsp`'s, which compute what librosa
+computes, in NumPy and SciPy: no import time or numba compilation on the first utterance.
 """
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 
+from speech.dsp import centred_frames, onset_strength, yin
 from speech.types import FrameFeatures, Utterance
 
 FLOOR_DB = -50.0  # RMS at or below this (dBFS) -> loudness 0
@@ -79,24 +79,14 @@ def _frame_length(sr: float) -> int:
 
 def _pitch(y: np.ndarray, sr: float, hop: int, centres: np.ndarray, top_db: float):
     """f0 with YIN; voicing = periodic (normalised autocorrelation at the period) and loud."""
-    import librosa
-
     n = centres.size
     frame_length = _frame_length(sr)
     fmax = min(FMAX, sr / 2.0 - 1.0)
     if y.size < 2 or fmax <= FMIN:
         return np.zeros(n, np.float32), np.zeros(n, bool)
-    f0 = librosa.yin(
-        y, fmin=FMIN, fmax=fmax, sr=sr, frame_length=frame_length, hop_length=hop, center=True
-    )
-    # the analysis frames librosa used (centred, zero padded)
-    pad = frame_length // 2
-    yp = np.pad(y, (pad, pad))
-    if yp.size < frame_length:
-        yp = np.pad(yp, (0, frame_length - yp.size))
-    frames = librosa.util.frame(yp, frame_length=frame_length, hop_length=hop, axis=0)
-    m = min(frames.shape[0], f0.size)
-    frames, f0 = frames[:m], f0[:m]
+    frames = centred_frames(y, frame_length, hop)
+    f0 = yin(frames, fmin=FMIN, fmax=fmax, sr=sr)
+    m = f0.size
 
     # periodicity: normalised cross-correlation of the first window with the window one period on
     win = frame_length // 2
@@ -147,17 +137,11 @@ def _fix_octave_jumps(f0: np.ndarray, voiced: np.ndarray, half: int) -> np.ndarr
 
 
 def _onsets(y: np.ndarray, sr: float, hop: int, bounds_s: np.ndarray, n: int) -> np.ndarray:
-    """librosa onset strength, max-pooled over each video frame, scaled to 0..1."""
-    import librosa
-
+    """Onset strength (spectral flux), max-pooled over each video frame, scaled to 0..1."""
     n_fft = int(2 ** math.ceil(math.log2(max(sr * 0.04, 64))))  # ~40 ms window
     if y.size < 2:
         return np.zeros(n, np.float32)
-    with warnings.catch_warnings():  # very short inputs: "n_fft too large" is expected
-        warnings.simplefilter("ignore", UserWarning)
-        env = librosa.onset.onset_strength(
-            y=y, sr=sr, hop_length=hop, n_fft=n_fft, n_mels=N_MELS, fmax=sr / 2.0
-        )
+    env = onset_strength(y, sr=sr, n_fft=n_fft, hop=hop, n_mels=N_MELS, fmax=sr / 2.0)
     peak = float(env.max()) if env.size else 0.0
     if peak <= 0.0:
         return np.zeros(n, np.float32)
@@ -173,9 +157,3 @@ def _onsets(y: np.ndarray, sr: float, hop: int, bounds_s: np.ndarray, n: int) ->
     out = np.maximum(out, np.interp(centres, times, env))
     return np.clip(out, 0.0, 1.0).astype(np.float32)
 
-
-def warm_up() -> None:
-    """Import librosa's lazily loaded parts and compile its kernels (seconds, once per process),
-    so a caller can do it on a spare thread before the first real utterance."""
-    rng = np.random.default_rng(0)
-    frame_features(Utterance(rng.normal(0, 0.1, 8000).astype(np.float32), 16000, [], []), 25)

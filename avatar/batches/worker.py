@@ -21,7 +21,6 @@ def warm_up() -> None:
     import signal
 
     import avatar.api  # noqa: F401  (the render stack: numpy, av, onnxruntime, resvg)
-    from speech.features import warm_up as warm_features
 
     # SIGTERM unwinds like Ctrl-C, so a render's partial files are removed on the way out; a second
     # SIGTERM (a process group's stop, then the pool's terminate) must not cut that cleanup short
@@ -33,7 +32,6 @@ def warm_up() -> None:
         signal.signal(signal.SIGTERM, interrupt)
     except ValueError:  # not the main thread (a Ray worker handles its own signals)
         pass
-    warm_features()
 
 
 def render_row(job: RenderJob) -> dict[str, Any]:

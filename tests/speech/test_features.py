@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -67,3 +68,100 @@ def test_speech_features(speech_with_pause):
     assert 80 <= np.median(f0) <= 300
     assert np.percentile(f0, 5) >= 70 and np.percentile(f0, 95) <= 300
     assert f.onset.min() >= 0 and f.onset.max() <= 1
+
+
+# --- speech.dsp against librosa, where it is installed (a dev dependency): what it replaces
+
+def _signals(sr: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(sr)
+    t = np.arange(int(1.5 * sr)) / sr
+    clicks = np.zeros(t.size)
+    clicks[:: int(0.1 * sr)] = 1.0
+    signals = {
+        "silence": np.zeros(sr),
+        "noise": rng.normal(0, 0.1, sr),
+        "tone": 0.3 * np.sin(2 * np.pi * 150 * t),
+        "chirp": 0.3 * np.sin(2 * np.pi * (80 * t + 100 * t ** 2)),
+        "clicks": clicks,
+        "short": rng.normal(0, 0.1, 300),
+        "two samples": np.array([0.1, -0.2]),
+    }
+    return {name: y.astype(np.float32) for name, y in signals.items()}
+
+
+@pytest.mark.parametrize("sr", [8000, 11025, 16000, 22050, 44100, 48000])
+def test_yin_and_onset_strength_compute_what_librosa_computes(sr):
+    librosa = pytest.importorskip("librosa")
+    from speech.dsp import centred_frames, mel_filters, onset_strength, yin
+    from speech.features import FMAX, FMIN, N_MELS, _frame_length
+
+    frame_length, fmax = _frame_length(sr), min(FMAX, sr / 2 - 1)
+    n_fft = int(2 ** math.ceil(math.log2(sr * 0.04)))
+    assert np.array_equal(mel_filters(sr=sr, n_fft=n_fft, n_mels=N_MELS),
+                          librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=N_MELS))
+    for name, y in _signals(sr).items():
+        for hop in (37, 160, 220):
+            theirs = librosa.yin(y, fmin=FMIN, fmax=fmax, sr=sr, frame_length=frame_length,
+                                 hop_length=hop, center=True)
+            ours = yin(centred_frames(y, frame_length, hop), fmin=FMIN, fmax=fmax, sr=sr)
+            np.testing.assert_allclose(ours, theirs, rtol=1e-12, err_msg=f"{name}, hop {hop}")
+            with warnings.catch_warnings():  # librosa: "n_fft is too large" for the short ones
+                warnings.simplefilter("ignore", UserWarning)
+                theirs = librosa.onset.onset_strength(y=y, sr=sr, n_fft=n_fft, hop_length=hop,
+                                                      n_mels=N_MELS, fmax=sr / 2)
+            ours = onset_strength(y, sr=sr, n_fft=n_fft, hop=hop, n_mels=N_MELS, fmax=sr / 2)
+            assert ours.shape == theirs.shape
+            # float32 throughout; the mel matrix product may sum in another order
+            np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5 * max(theirs.max(), 1.0),
+                                       err_msg=f"{name}, hop {hop}")
+
+
+def _librosa_frame_features(utterance, fps, monkeypatch):
+    """frame_features with librosa's yin, framing and onset strength, as it was computed before."""
+    import speech.features as features
+
+    librosa = pytest.importorskip("librosa")
+    framed = {}
+
+    def frames(y, frame_length, hop):
+        framed.update(y=y, frame_length=frame_length, hop=hop)
+        return librosa.util.frame(np.pad(y, frame_length // 2), frame_length=frame_length,
+                                  hop_length=hop, axis=0)
+
+    def yin(frames, *, fmin, fmax, sr):
+        return librosa.yin(framed["y"], fmin=fmin, fmax=fmax, sr=sr, center=True,
+                           frame_length=framed["frame_length"], hop_length=framed["hop"])
+
+    def onset_strength(y, *, sr, n_fft, hop, n_mels, fmax):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            return librosa.onset.onset_strength(y=y, sr=sr, n_fft=n_fft, hop_length=hop,
+                                                n_mels=n_mels, fmax=fmax)
+
+    with monkeypatch.context() as m:
+        m.setattr(features, "centred_frames", frames)
+        m.setattr(features, "yin", yin)
+        m.setattr(features, "onset_strength", onset_strength)
+        return features.frame_features(utterance, fps)
+
+
+def _assert_same_features(ours, theirs):
+    assert np.array_equal(ours.loudness, theirs.loudness)
+    assert np.array_equal(ours.voiced, theirs.voiced)
+    np.testing.assert_allclose(ours.f0, theirs.f0, rtol=1e-6)
+    np.testing.assert_allclose(ours.onset, theirs.onset, atol=1e-5)
+
+
+def test_frame_features_match_librosas_on_speech(speech_with_pause, monkeypatch):
+    _, joined = speech_with_pause
+    for fps in (25, 30, 60):
+        _assert_same_features(frame_features(joined, fps),
+                              _librosa_frame_features(joined, fps, monkeypatch))
+
+
+@pytest.mark.parametrize("sr", [8000, 16000, 22050, 44100, 48000])
+def test_frame_features_match_librosas_on_synthetic_signals(sr, monkeypatch):
+    pytest.importorskip("librosa")
+    for name, y in _signals(sr).items():
+        u = Utterance(y, sr)
+        _assert_same_features(frame_features(u, 25), _librosa_frame_features(u, 25, monkeypatch))

@@ -606,14 +606,28 @@ def _read_audio(path: Path) -> tuple[np.ndarray, int]:
 
         data, sr = sf.read(str(path), dtype="float32", always_2d=True)
         return data.mean(axis=1).astype(np.float32), int(sr)
-    except Exception as first:  # formats libsndfile cannot read: let librosa try
+    except Exception as first:  # formats libsndfile cannot read (AAC, M4A, ...): FFmpeg's
         try:
-            import librosa
-
-            data, sr = librosa.load(str(path), sr=None, mono=True)
-            return data.astype(np.float32), int(sr)
+            return _decode_with_av(path)
         except Exception:
             raise SpeechError(f"cannot read audio file {path}: {first}") from first
+
+
+def _decode_with_av(path: Path) -> tuple[np.ndarray, int]:
+    """The first audio stream of a file FFmpeg decodes, channels averaged, at its own rate."""
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        # planar float, same layout and rate; the channels are averaged here, as for soundfile
+        resampler = av.AudioResampler(format="fltp", layout=stream.layout, rate=stream.rate)
+        chunks = [out.to_ndarray() for frame in container.decode(stream)
+                  for out in resampler.resample(frame)]
+        chunks += [out.to_ndarray() for out in resampler.resample(None)]
+        sr = int(stream.rate)
+    if not chunks:
+        raise SpeechError(f"no audio in {path}")
+    return np.concatenate(chunks, axis=1).mean(axis=0).astype(np.float32), sr
 
 
 def utterance_from_recording(

@@ -121,6 +121,27 @@ def test_utterance_from_recording(tmp_path):
     assert np.median(np.abs(word_errors(u, rec.words))) < 0.05
 
 
+def test_a_recording_libsndfile_cannot_read_is_decoded_by_ffmpeg(tmp_path):
+    import av
+
+    u = synthesize("Record this short sentence, please.")
+    path = tmp_path / "take.m4a"  # AAC: not a format libsndfile reads
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("aac", rate=u.sample_rate, layout="stereo")
+        frame = av.AudioFrame.from_ndarray(np.stack([u.samples, u.samples]), format="fltp",
+                                           layout="stereo")
+        frame.sample_rate = u.sample_rate
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            container.mux(packet)
+    rec = utterance_from_recording(path, u.text)
+    assert rec.sample_rate == u.sample_rate and rec.samples.ndim == 1
+    assert abs(rec.duration - u.duration) < 0.1  # the encoder's priming and padding
+    assert [w.text for w in rec.words] == ["Record", "this", "short", "sentence", "please"]
+    (tmp_path / "noise.m4a").write_bytes(b"not audio at all")
+    with pytest.raises(SpeechError, match="cannot read audio file"):
+        utterance_from_recording(tmp_path / "noise.m4a", "hello")
+
+
 def test_english_only_and_clear_errors(tmp_path):
     with pytest.raises(SpeechError, match="English only"):
         align(np.zeros(16000, np.float32), 16000, "Guten Tag", language="de")

@@ -165,3 +165,20 @@ def test_frame_features_match_librosas_on_synthetic_signals(sr, monkeypatch):
     for name, y in _signals(sr).items():
         u = Utterance(y, sr)
         _assert_same_features(frame_features(u, 25), _librosa_frame_features(u, 25, monkeypatch))
+
+
+def test_features_need_neither_librosa_nor_numba():
+    """Issue 10: nothing is imported or compiled for seconds before the first utterance's features."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    code = ("import sys, numpy as np; from speech.features import frame_features; "
+            "from speech.types import Utterance; "
+            "frame_features(Utterance(np.random.default_rng(0).normal(0, 0.1, 16000).astype(np.float32), 16000), 25); "
+            "print(sorted(m for m in ('librosa', 'numba') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
+                         check=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert out.stdout.strip() == "[]"

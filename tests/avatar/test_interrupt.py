@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
-DECK = "".join(f"# Slide {i}\n\n- point {i}\n\n<!-- This is slide number {i}, with a sentence or two to say. -->\n\n---\n\n"
+# narration long enough that the render is still writing 1.5 s after its video starts (a render
+# without librosa's start-up cost finished about 2 s after, and a loaded machine could beat the signal)
+DECK = "".join(f"# Slide {i}\n\n- point {i}\n\n<!-- This is slide number {i}, with a sentence or two to say, "
+               "and one more after it, so that there is a little more to hear. -->\n\n---\n\n"
                for i in range(1, 5)).rstrip("-\n ") + "\n"
 
 

@@ -35,7 +35,8 @@ def input_hash(job: RenderJob) -> str:
     from avatar.script import load_script
 
     presentation = load_script(job.script, job.variables, allow=job.allow_paths)
-    return hash_inputs(job, presentation, presentation.meta.model_copy(update=job.overrides()))
+    meta = job.meta_for(presentation.meta)
+    return hash_inputs(job, meta, input_files(job, presentation, meta))
 
 
 def input_files(job: RenderJob, presentation: "Presentation", meta: "Meta") -> dict[str, Path]:
@@ -70,11 +71,12 @@ def input_files(job: RenderJob, presentation: "Presentation", meta: "Meta") -> d
     return {name: path for name, path in files.items() if path.is_file()}
 
 
-def check_outputs_spare_inputs(job: RenderJob, presentation: "Presentation", meta: "Meta") -> None:
-    """An AvatarError when the video or a file written beside it would replace one of the inputs."""
+def check_outputs_spare_inputs(job: RenderJob, files: dict[str, Path]) -> None:
+    """An AvatarError when the video or a file written beside it would replace one of the input
+    `files` (:func:`input_files`)."""
     from avatar.exporters import sidecars_for
 
-    inputs = {path.resolve(): name for name, path in input_files(job, presentation, meta).items()}
+    inputs = {path.resolve(): name for name, path in files.items()}
     for output in (job.output, *(sidecar.path_for(job.output) for sidecar in sidecars_for(job))):
         name = inputs.get(output.resolve())
         if name is not None:
@@ -83,11 +85,10 @@ def check_outputs_spare_inputs(job: RenderJob, presentation: "Presentation", met
             raise AvatarError(output, f"would overwrite an input (the {what}); choose another output name")
 
 
-def hash_inputs(job: RenderJob, presentation: "Presentation", meta: "Meta") -> str:
+def hash_inputs(job: RenderJob, meta: "Meta", files: dict[str, Path]) -> str:
     """The input hash of a job whose script is already loaded (`meta`: its options with the job's
-    overrides), as :func:`avatar.plan.make_plan` has it."""
-    files = {name: _file_digest(path) for name, path in input_files(job, presentation, meta).items()
-             if name not in ("sign_cert", "sign_key")}
+    overrides; `files`: :func:`input_files`), as :func:`avatar.plan.make_plan` has it."""
+    files = {name: _file_digest(path) for name, path in files.items() if name not in ("sign_cert", "sign_key")}
     voice = job.voice or meta.voice
     settings = job.model_dump(mode="json", exclude={"output", "script"})
     document = {"version": avatar.__version__, "settings": settings, "voice": voice,

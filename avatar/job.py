@@ -136,6 +136,17 @@ class RenderJob(BaseModel):
             overrides["captions"] = "burned"
         return overrides
 
+    def meta_for(self, meta: Any) -> Any:
+        """The script's options (`avatar.script.Meta`) as this job renders them: with its overrides,
+        and at the preview's size and frame rate when it is a preview."""
+        meta = meta.model_copy(update=self.overrides())
+        if self.preview:
+            meta = meta.model_copy(update={"size": preview_size(meta.size), "fps": min(meta.fps, PREVIEW_FPS)})
+        return meta
+
+
+PREVIEW_FPS = 15
+
 
 def preview_size(size: tuple[int, int], shorter: int = 360) -> tuple[int, int]:
     """The video size scaled so its shorter side is `shorter` px (even sides)."""

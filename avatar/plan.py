@@ -19,8 +19,8 @@ from avatar.captions import Cue
 from avatar.encode import Chapter
 from avatar.errors import AvatarError
 from avatar.face.rig import Rig, build_rig
-from avatar.inputs import check_outputs_spare_inputs, hash_inputs
-from avatar.job import RenderJob, preview_size
+from avatar.inputs import check_outputs_spare_inputs, hash_inputs, input_files
+from avatar.job import RenderJob
 from avatar.narration import SlidePlan, narrate, speech_spans, voice_for
 from avatar.music import MIX_RATE, MusicBed
 from avatar.provenance import Identity, load_identity, local_identity
@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_PORTRAIT = Path(__file__).resolve().parent / "assets" / "portraits" / "grace_hopper.jpg"
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
-PREVIEW_FPS = 15
 
 
 @dataclass
@@ -90,10 +89,9 @@ def make_plan(job: RenderJob, *, warn: Callable[[str], None] | None = None,
     timings: dict[str, float] = {}
     t = time.perf_counter()
     presentation = load_script(job.script, job.variables, allow=job.allow_paths)
-    meta = presentation.meta.model_copy(update=job.overrides())
-    check_outputs_spare_inputs(job, presentation, meta)
-    if job.preview:
-        meta = meta.model_copy(update={"size": preview_size(meta.size), "fps": min(meta.fps, PREVIEW_FPS)})
+    meta = job.meta_for(presentation.meta)
+    files = input_files(job, presentation, meta)
+    check_outputs_spare_inputs(job, files)
     count = len(presentation.slides)
     if job.slides and job.slides[-1] > count:
         raise AvatarError("slides", f"slide {job.slides[-1]} is past the last slide ({count}) of {job.script}")
@@ -138,7 +136,7 @@ def make_plan(job: RenderJob, *, warn: Callable[[str], None] | None = None,
                 for s in slides]
     return Plan(job=job, presentation=presentation, meta=meta, theme=theme, presenter_box=box, portrait=portrait,
                 rig=next(iter(rigs.values()), None), rigs=rigs, engine=engine, voice=voice, slides=slides, cues=[cue for s in slides for cue in s.cues],
-                chapters=chapters, identity=identity, music=music, input_hash=hash_inputs(job, presentation, meta), timings=timings)
+                chapters=chapters, identity=identity, music=music, input_hash=hash_inputs(job, meta, files), timings=timings)
 
 
 def _check_reveals(plan: SlidePlan, theme: Theme, meta: Meta, warn: Callable[[str], None]) -> None:

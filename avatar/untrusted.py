@@ -139,9 +139,8 @@ class BoundedEnvironment(jinja2.sandbox.SandboxedEnvironment):
                 raise SecurityError("a format width of a million or more")
             return self._check(function(*args, **kwargs))
 
-        for attribute in ("jinja_pass_arg",):  # pass_context / pass_environment markers
-            if hasattr(function, attribute):
-                setattr(bounded, attribute, getattr(function, attribute))
+        if hasattr(function, "jinja_pass_arg"):  # the pass_context / pass_environment marker
+            bounded.jinja_pass_arg = function.jinja_pass_arg
         return bounded
 
     def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:

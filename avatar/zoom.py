@@ -62,8 +62,11 @@ def _inner_mask(frame: Frame) -> np.ndarray:
     return mask
 
 
-def zoom_picture(picture: np.ndarray, frame: Frame, scale: float, mask: np.ndarray | None = None) -> np.ndarray:
-    """`picture` (an RGB slide image) with the pixels in `frame` scaled by `scale` about its centre."""
+def zoom_picture(picture: np.ndarray, frame: Frame, scale: float, mask: np.ndarray | None = None,
+                 out: np.ndarray | None = None) -> np.ndarray:
+    """`picture` (an RGB slide image) with the pixels in `frame` scaled by `scale` about its centre.
+    Written into `out` when given, which must already hold `picture` outside the frame (only the
+    frame's pixels are written); a new image otherwise."""
     if scale <= 1.0 + 1e-6:
         return picture
     region = picture[frame.y:frame.y + frame.h, frame.x:frame.x + frame.w]
@@ -72,7 +75,7 @@ def zoom_picture(picture: np.ndarray, frame: Frame, scale: float, mask: np.ndarr
     m = np.array([[scale, 0, (1 - scale) * (w - 1) / 2], [0, scale, (1 - scale) * (h - 1) / 2]], np.float32)
     grown = cv2.warpAffine(region, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
     mask = _inner_mask(frame) if mask is None else mask
-    out = picture.copy()
+    out = picture.copy() if out is None else out
     target = out[frame.y:frame.y + h, frame.x:frame.x + w]
     np.copyto(target, grown, where=mask[..., None].astype(bool))
     return out
@@ -81,12 +84,17 @@ def zoom_picture(picture: np.ndarray, frame: Frame, scale: float, mask: np.ndarr
 def zoomed(backgrounds: Iterable[tuple[np.ndarray, bool]], frame: Frame, n_frames: int,
            amount: float) -> Iterator[tuple[np.ndarray, bool]]:
     """The slide's background frames, (picture, changed since the last frame), with its picture
-    slowly growing by `amount` over `n_frames` (so every frame after the first has changed)."""
+    slowly growing by `amount` over `n_frames` (so every frame after the first has changed).
+    Zoomed frames share one buffer: consume each before asking for the next."""
     mask = _inner_mask(frame)
+    buffer: np.ndarray | None = None
     for k, (picture, changed) in enumerate(backgrounds):
         scale = scale_at(k, n_frames, amount)
         inside = frame.x + frame.w <= picture.shape[1] and frame.y + frame.h <= picture.shape[0]
         if scale > 1.0 + 1e-6 and inside:
-            yield zoom_picture(picture, frame, scale, mask), True
+            if buffer is None or changed or buffer.shape != picture.shape:
+                buffer = picture.copy()  # the slide outside the frame, copied only when it changes
+            yield zoom_picture(picture, frame, scale, mask, out=buffer), True
         else:
+            buffer = None
             yield picture, changed

@@ -74,3 +74,18 @@ def test_an_image_slide_zooms_in_the_video(tmp_path):
     first, last = frames[0], frames[-1]
     assert np.abs(first[inside] - last[inside]).mean() > 10  # the stripes moved
     assert np.abs(first[:frame.y - 2] - last[:frame.y - 2]).mean() < 2  # the title did not
+
+
+def test_a_change_outside_the_frame_shows_while_zooming():
+    """Zoomed frames share a buffer; a bullet appearing beside the picture must still reach it."""
+    from avatar.zoom import zoomed
+
+    frame = Frame(x=40, y=20, w=81, h=61, radius=0)
+    before = np.full((100, 160, 3), 255, np.uint8)
+    after = before.copy()
+    after[90:95, 0:30] = 0  # a bullet below the picture, revealed on frame 3
+    backgrounds = [(before, True), (before, False), (before, False), (after, True), (after, False)]
+    seen = [(rgb.copy(), changed) for rgb, changed in zoomed(iter(backgrounds), frame, 5, 0.1)]
+    assert all(changed for _, changed in seen[1:])
+    assert all((rgb[90:95, 0:30] == 255).all() for rgb, _ in seen[:3])
+    assert all((rgb[90:95, 0:30] == 0).all() for rgb, _ in seen[3:])

@@ -236,10 +236,11 @@ def encoder_settings() -> dict[str, Any]:
     passes only its preset, "veryfast" unless it is a preview)."""
     import inspect
 
-    from avatar.encode import encode_segment
+    from avatar.encode import PRESET_TUNING, encode_segment
 
     parameters = inspect.signature(encode_segment).parameters
-    return {name: parameters[name].default for name in ("preset", "crf", "threads")}
+    settings = {name: parameters[name].default for name in ("preset", "crf", "threads")}
+    return {**settings, "tuning": ":".join(PRESET_TUNING.get(settings["preset"], ()))}
 
 
 def floor_frames(made: tuple, cycle: int = FPS) -> list[np.ndarray]:
@@ -482,7 +483,8 @@ def markdown(report: dict[str, Any]) -> str:
     floor = report.get("floor")
     if floor:
         s = floor["settings"]
-        row(f"**floor**: PyAV libx264 {s['preset']} crf {s['crf']} (segment settings), {floor['frames']} frames 1080p",
+        tuning = f" {s['tuning']}" if s.get("tuning") else ""
+        row(f"**floor**: PyAV libx264 {s['preset']}{tuning} crf {s['crf']} (segment settings), {floor['frames']} frames 1080p",
             f"{floor['fps']:.0f} frames/s ({floor['seconds']:.1f} s)")
     names = {"cold": ("end to end, cold (nothing cached)", "cold_speed"),
              "warm_unchanged": ("end to end, warm, nothing changed (segments reused)", ""),

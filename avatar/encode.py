@@ -239,7 +239,8 @@ class Mp4Writer:
     def _setup_streams(self, c) -> None:
         from avatar import __version__
 
-        info = (f"talking-avatar {__version__} (PyAV {av.__version__}, libx264 preset={self.preset}"
+        tuning = "".join(f" {param}" for param in PRESET_TUNING.get(self.preset, ()))
+        info = (f"talking-avatar {__version__} (PyAV {av.__version__}, libx264 preset={self.preset}{tuning}"
                 f" crf={self.crf}, aac {self.audio_bitrate // 1000} kb/s)")
         meta = {"comment": info}
         meta.update({str(k): str(v) for k, v in self.metadata.items() if v is not None})
@@ -497,6 +498,13 @@ class Mp4Writer:
             self._container.mux(packet)
 
 
+# Measured on this content (a still slide, a moving presenter; 300 rendered 1080p frames and the
+# benchmark's frames, three portraits): veryfast's half-pixel refinement at subme=1 instead of 2
+# encodes 1.2-1.4x faster for a presenter-region SSIM 0.0001-0.0018 lower and files 6-13% larger.
+# (me=dia changed nothing; dropping mbtree or the lookahead moved quality by more than 0.003.)
+PRESET_TUNING: dict[str, tuple[str, ...]] = {"veryfast": ("subme=1",)}
+
+
 def add_h264_stream(container, width: int, height: int, fps: Fraction, preset: str, crf: int | float,
                     threads: int = 0, segment: bool = False):
     """The H.264 stream every video uses (BT.601 limited range, frame threads). A `segment` (a
@@ -504,8 +512,9 @@ def add_h264_stream(container, width: int, height: int, fps: Fraction, preset: s
     every segment starts its decoding clock the same number of frames early and segments join
     with rising timestamps."""
     options = {"preset": str(preset), "crf": str(crf)}
-    if segment:
-        options["x264-params"] = "b-adapt=0:bframes=3"
+    params = [*(["b-adapt=0", "bframes=3"] if segment else []), *PRESET_TUNING.get(str(preset), ())]
+    if params:
+        options["x264-params"] = ":".join(params)
     v = container.add_stream("libx264", rate=fps, options=options)
     v.width, v.height = width, height
     v.pix_fmt = "yuv420p"
@@ -527,7 +536,10 @@ def _tag_bt601(target) -> None:
 
 
 def video_frame(yuv420: np.ndarray, pts: int, time_base) -> "av.VideoFrame":
-    frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(yuv420), format="yuv420p")
+    """An I420 buffer as a PyAV frame at `pts`, sharing the buffer's memory (no copy: PyAV 18's
+    ``from_ndarray`` copies row by row, 3 ms of held GIL per 1080p frame). libx264 copies the
+    picture while ``encode`` runs, so the buffer may be reused for the next frame once that returns."""
+    frame = av.VideoFrame.from_numpy_buffer(np.ascontiguousarray(yuv420), format="yuv420p")
     frame.pts = pts
     frame.time_base = time_base
     _tag_bt601(frame)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 CACHE_BYTES = 4 << 30  # the segment cache's size limit
-SEGMENT_FORMAT = 2  # bump when how a segment is encoded changes (encode.add_h264_stream's options)
+SEGMENT_FORMAT = 3  # bump when how a segment is encoded changes (encode.add_h264_stream's options)
 
 
 def segments_dir() -> Path:

@@ -177,3 +177,27 @@ def test_paste_patch_matches_full_conversion():
         paste_rgb_into_yuv420(yuv, patch, 21, 30)
     with pytest.raises(ValueError):
         paste_rgb_into_yuv420(yuv, patch, 140, 30)
+
+
+def test_one_buffer_changed_between_frames_encodes_each_frame_as_it_was(tmp_path):
+    """Frames share their buffer's memory with the encoder's input: changing the buffer after a
+    frame is encoded must not reach that frame (compose reuses one buffer for a whole slide)."""
+    from avatar.encode import encode_segment
+
+    w, h = 320, 240
+    rng = np.random.default_rng(5)
+    pictures = [rng.integers(0, 255, (h * 3 // 2, w), dtype=np.uint8) for _ in range(12)]
+
+    def reused():
+        buffer = np.empty_like(pictures[0])
+        for picture in pictures:
+            buffer[...] = picture
+            yield buffer
+        buffer[...] = 0
+
+    encode_segment(reused(), tmp_path / "shared.mp4", width=w, height=h, fps=25, crf=0)
+    encode_segment((p.copy() for p in pictures), tmp_path / "copied.mp4", width=w, height=h, fps=25, crf=0)
+    assert (tmp_path / "shared.mp4").read_bytes() == (tmp_path / "copied.mp4").read_bytes()
+    with av.open(str(tmp_path / "shared.mp4")) as video:
+        decoded = [f.to_ndarray(format="yuv420p") for f in video.decode(video=0)]
+    assert len(decoded) == 12 and all(np.array_equal(d, p) for d, p in zip(decoded, pictures))

@@ -146,6 +146,7 @@ def execute(plan: Plan, sinks: Sequence[FrameSink], progress: Progress | None = 
 
     def prepare(i: int) -> dict:
         """Slide i's images, audio and segment key (on the worker thread, one slide ahead, in order)."""
+        t0 = time.perf_counter()
         slide = slides[i]
         svgs = slide_svgs(i)
         finals[i] = svgs[-1]
@@ -168,8 +169,13 @@ def execute(plan: Plan, sinks: Sequence[FrameSink], progress: Progress | None = 
             "background": [plan.meta.presenter_background, MATTE_VERSION],
         })
         path = cached_segment(key, slide.n_frames)
-        return {"svgs": svgs, "box": box, "utterance": utterance, "fade": fade, "path": path,
-                "hit": path.is_file()}
+        hit = path.is_file()
+        # a slide to draw gets its images and motion here too, off the thread that encodes
+        states = None if hit else [rasterise_slide(svg, slide.slide, plan.theme, plan.size) for svg in svgs]
+        drawn = time.perf_counter()
+        track = None if hit or box is None else slide_track(slide, utterance, plan.fps, plan.meta.seed)
+        return {"svgs": svgs, "box": box, "utterance": utterance, "fade": fade, "path": path, "hit": hit,
+                "states": states, "track": track, "seconds": {"slides": drawn - t0, "motion": time.perf_counter() - drawn}}
 
     def zoom_of(i: int) -> float:
         own = slides[i].slide.zoom
@@ -186,14 +192,12 @@ def execute(plan: Plan, sinks: Sequence[FrameSink], progress: Progress | None = 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="slides") as ahead:
         upcoming = ahead.submit(prepare, 0)
         for i, slide in enumerate(slides):
-            t = time.perf_counter()
             job = upcoming.result()
             if i + 1 < len(slides):
                 upcoming = ahead.submit(prepare, i + 1)
-            box, utterance, path = job["box"], job["utterance"], job["path"]
-            states = None if job["hit"] else [rasterise_slide(svg, slide.slide, plan.theme, plan.size)
-                                              for svg in job["svgs"]]
-            stage["slides"] += time.perf_counter() - t
+            box, utterance, path, states = job["box"], job["utterance"], job["path"], job["states"]
+            for name, seconds in job["seconds"].items():  # on the worker thread, mostly while encoding
+                stage[name] += seconds
             if job["hit"]:
                 touch(path)
                 reused += 1
@@ -202,9 +206,7 @@ def execute(plan: Plan, sinks: Sequence[FrameSink], progress: Progress | None = 
                 if box is None:  # voice-over: no presenter, so no motion either
                     frames = itertools.repeat(None, slide.n_frames)
                 else:
-                    frames = renderers[box[2]].frames(slide_track(slide, utterance, plan.fps, plan.meta.seed))
-                stage["motion"] += time.perf_counter() - t
-                t = time.perf_counter()
+                    frames = renderers[box[2]].frames(job["track"])
                 schedule = RevealSchedule(states, reveal_frames(slide.reveals, slide.start, plan.fps), fade_frames)
                 backgrounds = schedule.backgrounds(slide.n_frames)
                 frame = picture_frame(job["svgs"][-1]) if zoom_of(i) else None

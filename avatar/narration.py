@@ -188,9 +188,9 @@ def recording_utterance(path: Path, transcript: str | None, warn: Callable[[str]
 def motion_for(utterance: Utterance, fps: int, n_frames: int, *, seed: int, slide_index: int = 0) -> "MotionTrack":
     """The presenter's motion for an utterance that starts at frame 0: its features, then the track."""
     from avatar.motion import build_motion
-    from speech.features import frame_features
+    from speech.cache import cached_features
 
-    return build_motion(utterance, frame_features(utterance, fps), fps, n_frames, seed=seed,
+    return build_motion(utterance, cached_features(utterance, fps), fps, n_frames, seed=seed,
                         slide_index=slide_index)
 
 

@@ -26,7 +26,7 @@ from typing import Callable
 import numpy as np
 
 from speech.files import atomic_path, write_bytes_atomic
-from speech.types import Phone, Utterance, Word
+from speech.types import FrameFeatures, Phone, Utterance, Word
 
 __all__ = [
     "CACHE_FORMAT",
@@ -34,6 +34,7 @@ __all__ = [
     "cache_dir",
     "cache_key",
     "cache_stats",
+    "cached_features",
     "cached_synthesize",
     "clear_cache",
     "engine_version",
@@ -89,22 +90,16 @@ def cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("talking-avatar")) / "speech"
 
 
-def cached_normalised(samples: np.ndarray, rate: int, target_lufs: float, peak_dbtp: float) -> np.ndarray:
-    """normalize_loudness(samples, ...), kept by a hash of the samples: the limiter's passes cost
-    far more than synthesising from the cache, and a narration is normalised again each time a
-    render reloads it."""
-    from speech.loudness import normalize_loudness
-
-    raw = np.ascontiguousarray(samples, np.float32)
-    key = hashlib.sha256(raw.tobytes() + f"{rate}|{target_lufs}|{peak_dbtp}".encode()).hexdigest()[:32]
-    path = cache_dir() / "normalised" / f"{key}.npy"
+def _kept_array(path: Path, make: Callable[[], np.ndarray], fits: Callable[[np.ndarray], bool]) -> np.ndarray:
+    """The array stored at `path` where it loads and `fits`; otherwise `make()`, stored there
+    atomically (a cache that cannot be written only costs the speed-up)."""
     try:
         cached = np.load(path, allow_pickle=False)
-        if cached.shape == raw.shape:
+        if fits(cached):
             return cached
     except (OSError, ValueError):
         pass
-    out = normalize_loudness(raw, rate, target_lufs, peak_dbtp)
+    out = make()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(path) as tmp:
@@ -113,6 +108,42 @@ def cached_normalised(samples: np.ndarray, rate: int, target_lufs: float, peak_d
     except OSError:
         _count("write_errors")
     return out
+
+
+def _samples_key(samples: np.ndarray, settings: str) -> tuple[np.ndarray, str]:
+    raw = np.ascontiguousarray(samples, np.float32)
+    return raw, hashlib.sha256(raw.tobytes() + settings.encode()).hexdigest()[:32]
+
+
+def cached_normalised(samples: np.ndarray, rate: int, target_lufs: float, peak_dbtp: float) -> np.ndarray:
+    """normalize_loudness(samples, ...), kept by a hash of the samples: the limiter's passes cost
+    far more than synthesising from the cache, and a narration is normalised again each time a
+    render reloads it."""
+    from speech.loudness import normalize_loudness
+
+    raw, key = _samples_key(samples, f"{rate}|{target_lufs}|{peak_dbtp}")
+    return _kept_array(cache_dir() / "normalised" / f"{key}.npy",
+                       lambda: normalize_loudness(raw, rate, target_lufs, peak_dbtp), lambda a: a.shape == raw.shape)
+
+
+def cached_features(utterance: Utterance, fps: float) -> FrameFeatures:
+    """frame_features(utterance, fps), kept by a hash of the samples: pitch and onsets cost a
+    second on a long slide (and scipy.signal's import on the first), and a slide drawn again after
+    an edit to its text speaks the same audio."""
+    from speech.features import FEATURES_VERSION, frame_features
+
+    raw, key = _samples_key(utterance.samples, f"{utterance.sample_rate}|{float(fps)}|{FEATURES_VERSION}")
+    made: list[FrameFeatures] = []
+
+    def make() -> np.ndarray:
+        made.append(frame_features(utterance, fps))
+        f = made[0]
+        return np.stack([f.loudness, f.f0, f.voiced, f.onset]).astype(np.float32)
+
+    rows = _kept_array(cache_dir() / "features" / f"{key}.npy", make, lambda a: a.ndim == 2 and a.shape[0] == 4)
+    if made:
+        return made[0]
+    return FrameFeatures(float(fps), rows[0].copy(), rows[1].copy(), rows[2] > 0.5, rows[3].copy())
 
 
 def engine_version(engine: str) -> str:

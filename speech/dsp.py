@@ -12,7 +12,6 @@ import math
 
 import numpy as np
 import scipy.fft
-from scipy.signal import get_window
 
 BLOCK_BYTES = 1 << 22  # the largest transform buffer one block of frames may use
 
@@ -107,6 +106,8 @@ def mel_power(y: np.ndarray, *, sr: float, n_fft: int, hop: int, n_mels: int,
     """Mel power spectrogram (n_mels, n_frames), float32, as ``librosa.feature.melspectrogram``
     with its defaults: periodic Hann window, centred zero-padded frames, power 2, Slaney mel."""
     frames = centred_frames(np.asarray(y, np.float32), n_fft, hop)
+    from scipy.signal import get_window  # here: scipy.signal takes 0.6 s to import, and a cached render needs none of this
+
     window = get_window("hann", n_fft, fftbins=True)
     basis = mel_filters(sr=sr, n_fft=n_fft, n_mels=n_mels, fmax=fmax)
     out = np.empty((n_mels, frames.shape[0]), np.float32)

@@ -13,6 +13,7 @@ import numpy as np
 from speech.dsp import centred_frames, onset_strength, yin
 from speech.types import FrameFeatures, Utterance
 
+FEATURES_VERSION = 1  # bump when what frame_features computes changes (speech.cache keeps its results)
 FLOOR_DB = -50.0  # RMS at or below this (dBFS) -> loudness 0
 TOP_PERCENTILE = 98.0  # the utterance's 98th percentile of frame RMS (dB) -> loudness 1
 FMIN, FMAX = 60.0, 500.0  # f0 search range, Hz

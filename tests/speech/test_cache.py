@@ -119,3 +119,25 @@ def test_real_espeak_round_trip(folder):
     assert len(calls) == 1
     assert np.array_equal(a.samples, b.samples) and a.phones == b.phones and a.words == b.words
     assert os.listdir(folder)
+
+
+def test_features_are_kept_and_come_back_identical(folder, monkeypatch):
+    import speech.features
+    from speech.cache import cached_features
+    from speech.features import frame_features
+
+    t = np.arange(22050 * 2) / 22050
+    voice = Utterance((0.3 * np.sin(2 * np.pi * 140 * t) * (t % 0.5 < 0.3)).astype(np.float32), 22050)
+    fresh = frame_features(voice, 25)
+    first = cached_features(voice, 25)
+    monkeypatch.setattr(speech.features, "frame_features", lambda *a: pytest.fail("computed again"))
+    again = cached_features(voice, 25)
+    for name in ("loudness", "f0", "voiced", "onset"):
+        for got in (first, again):
+            assert getattr(got, name).dtype == getattr(fresh, name).dtype
+            assert np.array_equal(getattr(got, name), getattr(fresh, name)), name
+    assert again.fps == 25.0 and fresh.voiced.any() and not fresh.voiced.all()
+    other = Utterance(voice.samples * 0.5, 22050)  # other samples are another entry
+    monkeypatch.setattr(speech.features, "frame_features", frame_features)
+    assert not np.array_equal(cached_features(other, 25).loudness, np.zeros(0))
+    assert len(list((folder / "features").glob("*.npy"))) == 2

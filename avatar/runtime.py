@@ -18,6 +18,8 @@ def session(path: str | Path, threads: int = 0):
 
     options = ort.SessionOptions()
     options.log_severity_level = 3  # the GPU build logs an error when CUDA is absent; we report the provider instead
+    # no busy-waiting between runs: the threads' spinning took the cores x264 was encoding on
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     if threads:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1

@@ -991,7 +991,7 @@ def _family_attr(primary: str, theme: Theme) -> str:
 # long-lived process (a batch worker) a slide whose text did not change between rows is drawn once.
 _RASTERS: "collections.OrderedDict[str, np.ndarray]" = collections.OrderedDict()
 _RASTERS_LOCK = threading.Lock()
-RASTER_CACHE_BYTES = 256 << 20
+RASTER_CACHE_BYTES = 64 << 20  # ten 1080p slides; more only grew a long render past 1 GiB
 
 
 def rasterise(svg: str, theme: Theme, source: str | Path = "slide") -> np.ndarray:
